@@ -1,0 +1,123 @@
+# PGOKit: the stage a target is built for, as one cache variable, and the
+# compile/link options that stage needs, applied to named targets only.
+#
+#   include(PGOKit)
+#   pgokit_optimize(<target>)
+#
+# Cache variables:
+#   PGOKIT_STAGE            none | instrumented | optimized
+#   PGOKIT_INSTRUMENTATION  frontend (-fprofile-instr-*) | ir (-fprofile-*)
+#   PGOKIT_PROFILE          merged .profdata read by the optimized stage
+#
+# No global flags are touched: a project may optimize one target and leave
+# the rest alone.
+
+include_guard(GLOBAL)
+
+set(PGOKIT_STAGE "none" CACHE STRING "Build stage: none, instrumented or optimized")
+set_property(CACHE PGOKIT_STAGE PROPERTY STRINGS none instrumented optimized)
+
+set(PGOKIT_INSTRUMENTATION "frontend" CACHE STRING
+  "Profile kind: frontend (clang AST counters, portable across arches) or ir (LLVM IR counters)")
+set_property(CACHE PGOKIT_INSTRUMENTATION PROPERTY STRINGS frontend ir)
+
+set(PGOKIT_PROFILE "" CACHE FILEPATH "Merged profile (.profdata) for the optimized stage")
+
+get_property(_pgokit_stages CACHE PGOKIT_STAGE PROPERTY STRINGS)
+if(NOT PGOKIT_STAGE IN_LIST _pgokit_stages)
+  message(FATAL_ERROR "PGOKIT_STAGE='${PGOKIT_STAGE}' is not one of: ${_pgokit_stages}")
+endif()
+get_property(_pgokit_kinds CACHE PGOKIT_INSTRUMENTATION PROPERTY STRINGS)
+if(NOT PGOKIT_INSTRUMENTATION IN_LIST _pgokit_kinds)
+  message(FATAL_ERROR
+    "PGOKIT_INSTRUMENTATION='${PGOKIT_INSTRUMENTATION}' is not one of: ${_pgokit_kinds}")
+endif()
+
+if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+  if(NOT PGOKIT_STAGE STREQUAL "none")
+    message(FATAL_ERROR
+      "PGOKIT_STAGE=${PGOKIT_STAGE} needs clang (found ${CMAKE_CXX_COMPILER_ID}); "
+      "configure with one of pgokit's toolchains/ files")
+  endif()
+endif()
+
+if(PGOKIT_STAGE STREQUAL "optimized")
+  if(NOT PGOKIT_PROFILE)
+    message(FATAL_ERROR
+      "PGOKIT_STAGE=optimized needs PGOKIT_PROFILE=<merged .profdata>; "
+      "make one with `scripts/pgokit merge`")
+  endif()
+  if(NOT IS_READABLE "${PGOKIT_PROFILE}" OR IS_DIRECTORY "${PGOKIT_PROFILE}")
+    message(FATAL_ERROR
+      "PGOKIT_PROFILE='${PGOKIT_PROFILE}' is not a readable file; "
+      "make it with `scripts/pgokit merge`")
+  endif()
+endif()
+
+# The name the binary reports for its stage (e.g. in /health).
+if(PGOKIT_STAGE STREQUAL "none")
+  set(PGOKIT_STAGE_NAME "release")
+else()
+  set(PGOKIT_STAGE_NAME "${PGOKIT_STAGE}")
+endif()
+
+function(_pgokit_stage_options out_compile out_link)
+  set(compile_opts "")
+  set(link_opts "")
+  if(PGOKIT_STAGE STREQUAL "instrumented")
+    if(PGOKIT_INSTRUMENTATION STREQUAL "frontend")
+      # Counters on clang's AST regions: the profile maps to source, so it
+      # stays usable for the other arch's build of the same source.
+      list(APPEND compile_opts -fprofile-instr-generate)
+      list(APPEND link_opts -fprofile-instr-generate)
+    else()
+      # Counters on LLVM IR after early inlining: more precise, but tied to
+      # the arch and flags it was built with.
+      list(APPEND compile_opts -fprofile-generate)
+      list(APPEND link_opts -fprofile-generate)
+    endif()
+    # Servers count from many threads; racy increments lose counts.
+    list(APPEND compile_opts -fprofile-update=atomic)
+  elseif(PGOKIT_STAGE STREQUAL "optimized")
+    if(PGOKIT_INSTRUMENTATION STREQUAL "frontend")
+      list(APPEND compile_opts "-fprofile-instr-use=${PGOKIT_PROFILE}")
+    else()
+      list(APPEND compile_opts "-fprofile-use=${PGOKIT_PROFILE}")
+    endif()
+    # Say when the profile does not fit the source instead of staying quiet;
+    # the pipeline counts these diagnostics and gates on them.
+    list(APPEND compile_opts
+      -Wprofile-instr-out-of-date -Wprofile-instr-unprofiled -Wprofile-instr-missing)
+    # ThinLTO lets profile-driven inlining cross translation units.
+    list(APPEND compile_opts -flto=thin)
+    list(APPEND link_opts -flto=thin
+      # BOLT rewrites the linked binary and needs its relocations.
+      -Wl,--emit-relocs
+      # Keep .text.hot/.text.unlikely apart: visible proof the profile was used.
+      -Wl,-z,keep-text-section-prefix)
+  endif()
+  set(${out_compile} "${compile_opts}" PARENT_SCOPE)
+  set(${out_link} "${link_opts}" PARENT_SCOPE)
+endfunction()
+
+# pgokit_optimize(<target>): build <target> for PGOKIT_STAGE.
+function(pgokit_optimize target)
+  if(NOT TARGET ${target})
+    message(FATAL_ERROR "pgokit_optimize: no target named '${target}'")
+  endif()
+  _pgokit_stage_options(compile_opts link_opts)
+  target_compile_options(${target} PRIVATE ${compile_opts})
+  target_compile_definitions(${target} PRIVATE PGOKIT_BUILD_STAGE="${PGOKIT_STAGE_NAME}")
+  get_target_property(type ${target} TYPE)
+  if(type STREQUAL "EXECUTABLE" OR type STREQUAL "SHARED_LIBRARY" OR type STREQUAL "MODULE_LIBRARY")
+    target_link_options(${target} PRIVATE ${link_opts})
+  endif()
+  if(PGOKIT_STAGE STREQUAL "optimized")
+    # A new profile must rebuild every object compiled with it.
+    get_target_property(sources ${target} SOURCES)
+    if(sources)
+      set_property(SOURCE ${sources} TARGET_DIRECTORY ${target}
+        APPEND PROPERTY OBJECT_DEPENDS "${PGOKIT_PROFILE}")
+    endif()
+  endif()
+endfunction()

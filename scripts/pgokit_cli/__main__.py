@@ -1,0 +1,3 @@
+from pgokit_cli.cli import main
+
+main()

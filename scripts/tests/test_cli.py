@@ -1,0 +1,36 @@
+"""The root group and commands through Click's runner."""
+
+import json
+
+from click.testing import CliRunner
+
+from pgokit_cli import apt as apt_module
+from pgokit_cli.cli import cli
+
+
+def test_help_lists_commands():
+    result = CliRunner().invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    assert "setup" in result.output and "doctor" in result.output
+
+
+def test_doctor_reports_a_broken_toolchain_with_the_fix(monkeypatch, tmp_path):
+    monkeypatch.setenv("PGOKIT_LLVM_ROOT", str(tmp_path / "no-llvm"))
+    monkeypatch.setenv("PGOKIT_SYSROOT", str(tmp_path / "no-sysroot"))
+    result = CliRunner(mix_stderr=False).invoke(cli, ["doctor", "--json"])
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["ok"] is False
+    clang = next(f for f in report["findings"] if f["check"] == "clang++")
+    assert clang["status"] == "fail" and "clang-19" in clang["fix"]
+    sysroot = next(f for f in report["findings"] if f["check"] == "arm64 sysroot")
+    assert sysroot["status"] == "fail" and sysroot["fix"] == "make setup"
+
+
+def test_setup_as_non_root_prints_the_exact_command(monkeypatch):
+    monkeypatch.setattr(apt_module.os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(apt_module.Apt, "missing", lambda self, names: ["wrk"])
+    result = CliRunner(mix_stderr=False).invoke(cli, ["setup", "--no-sysroot"])
+    assert result.exit_code == 1
+    assert "installing wrk needs root" in result.stderr
+    assert "sudo apt-get update && sudo apt-get install -y -q --no-install-recommends wrk" in result.stderr
