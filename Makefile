@@ -7,12 +7,20 @@ PGOKIT := scripts/pgokit
 PYTHON = $(shell for py in "$$PGOKIT_PYTHON" /usr/bin/python3 python3; do \
            [ -n "$$py" ] && "$$py" -c 'import click, pytest' 2>/dev/null && { echo "$$py"; break; }; done)
 
-.PHONY: setup build test test-scripts $(addprefix build-,$(ARCHES)) $(addprefix test-,$(ARCHES)) clean distclean
+PGO_FLAGS ?=
+
+.PHONY: pgo $(addprefix pgo-,$(ARCHES)) setup build test test-scripts $(addprefix build-,$(ARCHES)) $(addprefix test-,$(ARCHES)) clean distclean
 
 ## setup: install the toolchain (apt) and build the arm64 sysroot; fast when done
 setup:
 	@scripts/bootstrap
 	@$(PGOKIT) setup $(SETUP_FLAGS)
+
+## pgo-ARCH: every stage for one arch; the binary lands in dist/ARCH/
+pgo: $(addprefix pgo-,$(ARCHES))
+
+pgo-%: setup
+	$(PGOKIT) pipeline --arch $* $(PGO_FLAGS)
 
 ## build: the release build of everything, for x86_64 and arm64
 build: $(addprefix build-,$(ARCHES))

@@ -5,7 +5,7 @@ import sys
 import click
 
 from pgokit_cli import __version__
-from pgokit_cli.commands import doctor, setup
+from pgokit_cli.commands import doctor, pipeline, setup
 from pgokit_cli.console import Console
 from pgokit_cli.context import Context
 
@@ -27,13 +27,16 @@ def cli(ctx: click.Context, verbose: bool, quiet: bool, debug: bool) -> None:
 
 cli.add_command(setup.command)
 cli.add_command(doctor.command)
+cli.add_command(pipeline.command)
+cli.add_command(pipeline.train_command)
+cli.add_command(pipeline.bolt_command)
 
 
 def main() -> None:
     debug = "--debug" in sys.argv[1:]
     try:
         # Without standalone mode ctx.exit(n) (and --help) return n here.
-        code = cli.main(standalone_mode=False)
+        code = cli.main(prog_name="pgokit", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)

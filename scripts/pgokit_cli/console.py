@@ -38,6 +38,21 @@ class Console:
         if not self.quiet:
             self._emit(text, fg="green")
 
+    @property
+    def interactive(self) -> bool:
+        return sys.stderr.isatty()
+
+    def progress(self, text: str) -> None:
+        """A status line rewritten in place (terminals only)."""
+        if self.interactive and not self.quiet:
+            sys.stderr.write("\r\033[K" + "  " * self._depth + text)
+            sys.stderr.flush()
+
+    def progress_done(self) -> None:
+        if self.interactive and not self.quiet:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+
     def warn(self, text: str) -> None:
         """Always shown: something the user should know."""
         self._emit(f"warning: {text}", fg="yellow")

@@ -12,6 +12,7 @@ from pathlib import Path
 from pgokit_cli.apt import Apt, deb_filename
 from pgokit_cli.console import Console
 from pgokit_cli.errors import PgokitError
+from pgokit_cli.fileutil import sha256_file, write_atomically
 from pgokit_cli.runner import Runner
 
 STAMP = ".pgokit-sysroot.json"
@@ -94,27 +95,6 @@ def compare(wanted: list[str], lock: Lock, candidates: dict[str, str | None]) ->
         if name not in wanted:
             moves.append(Move(name, locked[name].version, None))
     return moves
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write to a temporary file beside path, then rename: never half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def relink_absolute_symlinks(root: Path) -> int:

@@ -1,0 +1,79 @@
+"""Configuring and building a preset's stage into a given folder, and
+counting clang's profile diagnostics instead of losing them in the log."""
+
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from pgokit_cli.console import Console
+from pgokit_cli.errors import CommandFailed, PgokitError
+from pgokit_cli.runner import Runner
+
+# clang's profile-use warnings, by flag.
+DIAG = re.compile(r"warning: (.*) \[-W(profile-instr-(?:out-of-date|unprofiled|missing))\]")
+OF_N = re.compile(r"of (\d+) functions?, (\d+) ha(?:s|ve)")
+
+
+@dataclass
+class ProfileDiagnostics:
+    """What clang said about the profile while compiling."""
+
+    out_of_date_functions: int = 0
+    unprofiled_functions: int = 0
+    functions_checked: int = 0
+    files_without_profile: list[str] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+
+    @classmethod
+    def parse(cls, log: str) -> "ProfileDiagnostics":
+        diags = cls()
+        for line in log.splitlines():
+            m = DIAG.search(line)
+            if not m:
+                continue
+            text, flag = m.groups()
+            diags.messages.append(line.strip())
+            counts = OF_N.search(text)
+            if flag.endswith("out-of-date") and counts:
+                diags.functions_checked += int(counts.group(1))
+                diags.out_of_date_functions += int(counts.group(2))
+            elif flag.endswith("unprofiled") and counts:
+                diags.unprofiled_functions += int(counts.group(2))
+            elif flag.endswith("missing"):
+                diags.files_without_profile.append(line.split(":", 1)[0])
+        return diags
+
+    def summary(self) -> str:
+        return (f"{self.out_of_date_functions} stale, {self.unprofiled_functions} unprofiled "
+                f"functions; {len(self.files_without_profile)} files without profile data")
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["messages"] = data["messages"][:50]
+        return data
+
+
+def configure(runner: Runner, source_dir: Path, preset: str, build_dir: Path,
+              cache: dict[str, str] | None = None) -> None:
+    argv = ["cmake", "--preset", preset, "-S", source_dir, "-B", build_dir]
+    argv += [f"-D{k}={v}" for k, v in (cache or {}).items()]
+    runner.run(argv, cwd=source_dir)
+
+
+def build(runner: Runner, console: Console, build_dir: Path, target: str) -> str:
+    """Builds target; returns the full log (compiler diagnostics included)."""
+    console.info(f"building {target} in {build_dir}")
+    try:
+        result = runner.run(["cmake", "--build", build_dir, "--target", target])
+    except CommandFailed as exc:
+        raise PgokitError(f"build of {target} failed in {build_dir}", hint=exc.format_message()) from exc
+    return result.stdout + result.stderr
+
+
+def target_file(runner: Runner, build_dir: Path, target: str) -> Path:
+    """Where target's binary is (read from the build tree's file API would be
+    heavier; the reference layout puts executables under their source folder)."""
+    hits = [p for p in build_dir.rglob(target) if p.is_file() and p.stat().st_mode & 0o111]
+    if not hits:
+        raise PgokitError(f"no executable named {target} under {build_dir}")
+    return min(hits, key=lambda p: len(p.parts))

@@ -1,0 +1,114 @@
+"""`pgokit pipeline` (and its partial forms `train`, `bolt`): every stage for
+one or both arches, ending with a stage table and a JSON summary."""
+
+import json
+from pathlib import Path
+
+import click
+
+from pgokit_cli.context import ARCHES, Context
+from pgokit_cli.pipeline import STAGES, Options, Pipeline
+
+
+def scenario_path(ctx: Context, scenario: str) -> Path:
+    """A scenario by name (profiles/scenarios/NAME.lua) or by path."""
+    as_path = Path(scenario)
+    if as_path.suffix == ".lua" or "/" in scenario:
+        return as_path.resolve()
+    return ctx.repo_root / "profiles" / "scenarios" / f"{scenario}.lua"
+
+
+def load_options(f):
+    """Options every training stage shares."""
+    for decorator in reversed([
+        click.option("--scenario", default="mixed", show_default=True,
+                     help="Training load: a name under profiles/scenarios/ or a .lua path."),
+        click.option("--duration", type=click.IntRange(1, 3600), default=30, show_default=True,
+                     help="Seconds of load per training run."),
+        click.option("--connections", type=click.IntRange(1, 10000), default=16, show_default=True,
+                     help="Concurrent connections wrk keeps open."),
+        click.option("--seed-orders", type=click.IntRange(1), default=100_000, show_default=True,
+                     help="Orders the server seeds at start."),
+        click.option("--work-dir", type=click.Path(path_type=Path), default=None,
+                     help="Where stage builds and artifacts go [build/pgo]."),
+        click.option("--profiles-dir", type=click.Path(path_type=Path), default=None,
+                     help="Where committed text profiles live [profiles]."),
+        click.option("--dist-dir", type=click.Path(path_type=Path), default=None,
+                     help="Where final binaries go [dist]."),
+        click.option("--json", "as_json", is_flag=True, help="Print the JSON summary on stdout."),
+    ]):
+        f = decorator(f)
+    return f
+
+
+def run_pipeline(ctx: Context, arches: list[str], to_stage: str, *, from_stage=None, reuse_profile=None,
+                 scenario="mixed", duration=30, connections=16, seed_orders=100_000, work_dir=None,
+                 profiles_dir=None, dist_dir=None, as_json=False) -> None:
+    summaries = []
+    for arch in arches:
+        opts = Options(arch=arch, scenario=scenario_path(ctx, scenario), duration=duration,
+                       connections=connections, seed_orders=seed_orders, from_stage=from_stage,
+                       to_stage=to_stage, reuse_profile=reuse_profile, work_dir=work_dir,
+                       profiles_dir=profiles_dir, dist_dir=dist_dir)
+        pipeline = Pipeline(ctx, opts)
+        summary = pipeline.run()
+        if to_stage == "dist":
+            path = pipeline.write_summary(summary)
+            ctx.console.detail(f"summary: {path}")
+        summaries.append(summary)
+        print_table(ctx, summary)
+    if as_json:
+        click.echo(json.dumps(summaries if len(summaries) > 1 else summaries[0], indent=2, default=str))
+
+
+def print_table(ctx: Context, summary: dict) -> None:
+    ctx.console.info(f"{summary['arch']}: {summary['seconds']}s"
+                     + (" (trained under emulation)" if summary["trained_under_emulation"] else ""))
+    for stage in summary["stages"]:
+        ctx.console.info(f"  {stage['stage']:16} {stage['status']:11} {stage['seconds']:7.1f}s")
+
+
+@click.command("pipeline")
+@click.option("--arch", type=click.Choice([*ARCHES, "all"]), required=True, help="Arch to build for.")
+@click.option("--from", "from_stage", type=click.Choice(STAGES), default=None,
+              help="Redo this stage and every later one, even if up to date.")
+@click.option("--to", "to_stage", type=click.Choice(STAGES), default="dist", show_default=True,
+              help="Stop after this stage.")
+@click.option("--reuse-profile", type=click.Choice(list(ARCHES)), default=None,
+              help="Optimize with the other arch's committed profile instead of training this one.")
+@load_options
+@click.pass_obj
+def command(ctx: Context, arch, from_stage, to_stage, reuse_profile, **kwargs) -> None:
+    """Run every stage: instrument, train, merge, optimize, BOLT, verify, dist."""
+    arches = list(ARCHES) if arch == "all" else [arch]
+    if reuse_profile and reuse_profile in arches:
+        raise click.BadParameter("must name the other arch", param_hint="--reuse-profile")
+    run_pipeline(ctx, arches, to_stage, from_stage=from_stage, reuse_profile=reuse_profile, **kwargs)
+
+
+@click.command("train")
+@click.option("--arch", type=click.Choice(list(ARCHES)), required=True)
+@load_options
+@click.pass_obj
+def train_command(ctx: Context, arch, **kwargs) -> None:
+    """Build the instrumented server (if needed) and train it under load."""
+    run_pipeline(ctx, [arch], "train", **kwargs)
+
+
+@click.command("bolt")
+@click.option("--arch", type=click.Choice(list(ARCHES)), required=True)
+@click.option("--perf", is_flag=True, help="Profile with perf (hardware LBR) instead of instrumentation.")
+@load_options
+@click.pass_obj
+def bolt_command(ctx: Context, arch, perf, **kwargs) -> None:
+    """BOLT the optimized server: instrument, train, rewrite (runs earlier stages if needed)."""
+    if perf:
+        from pgokit_cli.commands.doctor import check_perf
+        finding = check_perf()
+        if finding.status != "ok" or arch != "x86_64":
+            raise click.ClickException(
+                "BOLT perf mode needs hardware performance counters on the target machine: "
+                + (finding.detail if arch == "x86_64" else "arm64 runs under qemu here, which has none")
+                + "; run without --perf to use instrumentation")
+        raise click.ClickException("perf mode is not implemented yet; run without --perf")
+    run_pipeline(ctx, [arch], "bolt", **kwargs)

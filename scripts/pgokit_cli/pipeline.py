@@ -1,0 +1,414 @@
+"""The staged pipeline for one arch, each stage an artifact-to-artifact step:
+
+    instrument -> train -> merge -> optimize -> bolt-instrument -> bolt-train
+      -> bolt -> verify -> dist
+
+Every stage is content-addressed (see stages.py): rerunning with nothing
+changed redoes nothing and says so; --from forces a stage and what follows."""
+
+import json
+import os
+import shutil
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pgokit_cli import bolt, cmake, evidence, profiles, training
+from pgokit_cli.context import ARCHES, Context
+from pgokit_cli.errors import PgokitError
+from pgokit_cli.fileutil import fresh_dir, sha256_file, write_atomically
+from pgokit_cli.stages import StageCache, fingerprint, source_commit, tree_digest
+from pgokit_cli.toolchain import parse_llvm_version
+
+STAGES = ["instrument", "train", "merge", "optimize", "bolt-instrument", "bolt-train", "bolt",
+          "verify", "dist"]
+TARGET = "pgokit-server"
+# What the reference server's build depends on (the tree digest's inputs).
+SOURCE_PATHS = ["app", "cmake", "toolchains", "CMakeLists.txt", "CMakePresets.json"]
+# Python pieces whose change alters what a stage produces.
+ELF_MACHINES = {"x86_64": "X86-64", "arm64": "AArch64"}
+
+
+@dataclass
+class Options:
+    arch: str
+    scenario: Path
+    duration: int = 30
+    connections: int = 16
+    wrk_threads: int = 2
+    seed_orders: int = 100_000
+    server_threads: int = 2
+    from_stage: str | None = None
+    to_stage: str = "dist"
+    reuse_profile: str | None = None
+    work_dir: Path | None = None
+    profiles_dir: Path | None = None
+    dist_dir: Path | None = None
+
+
+@dataclass
+class StageOutcome:
+    stage: str
+    status: str  # ran | up to date | skipped
+    seconds: float
+    details: dict = field(default_factory=dict)
+
+
+class Pipeline:
+    def __init__(self, ctx: Context, opts: Options):
+        self.ctx = ctx
+        self.opts = opts
+        self.arch = opts.arch
+        self.runner = ctx.runner
+        self.console = ctx.console
+        root = ctx.repo_root
+        self.work = (opts.work_dir or root / "build" / "pgo") / self.arch
+        self.profiles_dir = (opts.profiles_dir or root / "profiles") / self.arch
+        self.dist = (opts.dist_dir or root / "dist") / self.arch
+        self.cache = StageCache(self.work / "stages")
+        self.llvm = ctx.llvm_root
+        self.outcomes: list[StageOutcome] = []
+        self.sysroot = ctx.sysroot("arm64") if self.arch == "arm64" else None
+        self._forced = False
+        self._source_digest: str | None = None
+        self._toolchain: dict | None = None
+
+    # ---- shared inputs -------------------------------------------------
+
+    def source_digest(self) -> str:
+        if self._source_digest is None:
+            self._source_digest = tree_digest(self.ctx.repo_root, SOURCE_PATHS)
+        return self._source_digest
+
+    def toolchain(self) -> dict:
+        """Identifies the compiler (and sysroot) every build uses."""
+        if self._toolchain is None:
+            out = self.runner.run([self.llvm / "bin" / "clang", "--version"]).stdout
+            version = parse_llvm_version(out)
+            if not version:
+                raise PgokitError(f"cannot tell the version of {self.llvm}/bin/clang")
+            self._toolchain = {"clang": ".".join(map(str, version))}
+            if self.sysroot:
+                stamp = self.sysroot / ".pgokit-sysroot.json"
+                if not stamp.exists():
+                    raise PgokitError(f"no arm64 sysroot at {self.sysroot}", hint="run 'make setup'")
+                self._toolchain["sysroot"] = json.loads(stamp.read_text())["lock_digest"]
+        return self._toolchain
+
+    def emulator(self) -> list[str]:
+        if self.arch == "arm64":
+            qemu = shutil.which("qemu-aarch64")
+            if not qemu:
+                raise PgokitError("qemu-aarch64 not found", hint="make setup (or: apt-get install qemu-user)")
+            return [qemu, "-L", str(self.sysroot)]
+        return []
+
+    def scenario_name(self) -> str:
+        return self.opts.scenario.stem
+
+    # ---- running ---------------------------------------------------------
+
+    def run(self) -> dict:
+        start = time.monotonic()
+        wanted = STAGES[: STAGES.index(self.opts.to_stage) + 1]
+        if self.opts.reuse_profile:
+            wanted = [s for s in wanted if s not in ("instrument", "train", "merge")]
+        for stage in wanted:
+            if stage == self.opts.from_stage:
+                self._forced = True
+            self._run_stage(stage)
+        summary = {
+            "arch": self.arch,
+            "trained_under_emulation": self.arch == "arm64",
+            "scenario": self.scenario_name(),
+            "seconds": round(time.monotonic() - start, 1),
+            "stages": [o.__dict__ for o in self.outcomes],
+        }
+        return summary
+
+    def _run_stage(self, stage: str) -> None:
+        method = getattr(self, "stage_" + stage.replace("-", "_"))
+        key, outputs_fn = method("key")
+        begin = time.monotonic()
+        record = None if self._forced else self.cache.lookup(stage, key)
+        if record is not None:
+            self.console.info(f"{stage:16} up to date")
+            self.outcomes.append(StageOutcome(stage, "up to date", 0.0, record.get("details", {})))
+            return
+        # Anything after a stage that ran must run too (its inputs are new).
+        with self.console.section(f"{self.arch}: {stage}"):
+            details = method("run")
+        outputs = outputs_fn()
+        self.cache.store(stage, key, outputs, {"details": details})
+        self.outcomes.append(StageOutcome(stage, "ran", round(time.monotonic() - begin, 1), details))
+
+    # Each stage_* returns (key, outputs) when asked for "key", and does the
+    # work (returning details for the summary) when asked to "run".
+
+    def _build_dir(self, stage: str) -> Path:
+        return self.work / f"build-{stage}"
+
+    def _configure_and_build(self, stage: str, cache: dict[str, str] | None = None) -> tuple[Path, str]:
+        build_dir = self._build_dir(stage)
+        cmake.configure(self.runner, self.ctx.repo_root, f"{self.arch}-{stage}", build_dir,
+                        {"BUILD_TESTING": "OFF", **(cache or {})})
+        log = cmake.build(self.runner, self.console, build_dir, TARGET)
+        return cmake.target_file(self.runner, build_dir, TARGET), log
+
+    @property
+    def instrumented_binary(self) -> Path:
+        return self._build_dir("instrumented") / "app" / TARGET
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.work / "raw" / self.scenario_name()
+
+    @property
+    def text_profile(self) -> Path:
+        arch = self.opts.reuse_profile or self.arch
+        return (self.opts.profiles_dir or self.ctx.repo_root / "profiles") / arch / f"{TARGET}.proftext"
+
+    @property
+    def manifest(self) -> Path:
+        return self.profiles_dir / f"{TARGET}.manifest.json"
+
+    @property
+    def profdata(self) -> Path:
+        return self.work / "profile" / f"{TARGET}.profdata"
+
+    @property
+    def optimized_binary(self) -> Path:
+        return self._build_dir("optimized") / "app" / TARGET
+
+    @property
+    def bolt_instrumented(self) -> Path:
+        return self.work / "bolt" / f"{TARGET}.bolt-instrumented"
+
+    @property
+    def fdata(self) -> Path:
+        return self.work / "bolt" / f"{TARGET}.fdata"
+
+    @property
+    def bolted(self) -> Path:
+        return self.work / "bolt" / f"{TARGET}.bolt"
+
+    def _load_key(self) -> dict:
+        return {"scenario": sha256_file(self.opts.scenario) if self.opts.scenario.is_file() else "missing",
+                "duration": self.opts.duration, "connections": self.opts.connections,
+                "seed_orders": self.opts.seed_orders, "threads": self.opts.server_threads}
+
+    def stage_instrument(self, mode):
+        if mode == "key":
+            return fingerprint({"src": self.source_digest(), "tc": self.toolchain()}), \
+                lambda: [self.instrumented_binary]
+        binary, _ = self._configure_and_build("instrumented")
+        sections = evidence.section_names(self.runner, self.llvm, binary)
+        if "__llvm_prf_cnts" not in sections:
+            raise PgokitError(f"{binary} has no __llvm_prf_cnts section: it is not instrumented")
+        return {"binary": str(binary)}
+
+    def _server_argv(self, binary: Path) -> list[str]:
+        return [*self.emulator(), str(binary), "--port", "0",
+                "--seed-orders", str(self.opts.seed_orders),
+                "--threads", str(self.opts.server_threads)]
+
+    def _train(self, binary: Path, env: dict[str, str], log_name: str) -> training.LoadResult:
+        if not self.opts.scenario.is_file():
+            raise training.TrainingFailed(f"scenario file not found: {self.opts.scenario}",
+                                          hint="name one of profiles/scenarios/*.lua or give a path")
+        if not shutil.which("wrk"):
+            raise training.TrainingFailed("wrk not found", hint="make setup (or: apt-get install wrk)")
+        if self.arch == "arm64":
+            self.console.info("training under emulation (qemu-aarch64): timings are not arm64 hardware's")
+        server = training.start_server(self._server_argv(binary), env, self.work / "logs" / log_name,
+                                       self.console)
+        try:
+            load = training.run_load("wrk", self.opts.scenario, server, duration=self.opts.duration,
+                                     connections=self.opts.connections, threads=self.opts.wrk_threads,
+                                     console=self.console)
+        except BaseException:
+            try:
+                training.stop_server(server, self.console, timeout=30)
+            except PgokitError:
+                pass
+            raise
+        code = training.stop_server(server, self.console)
+        if code != 0:
+            raise training.TrainingFailed(f"the server exited with code {code} on SIGTERM; log: {server.log_path}")
+        self.console.info(f"{load.requests} requests in {load.seconds:.0f}s "
+                          f"({load.requests_per_second:.0f}/s), {load.socket_errors} socket errors")
+        return load
+
+    def stage_train(self, mode):
+        if mode == "key":
+            return fingerprint({"bin": sha256_file(self.instrumented_binary) if self.instrumented_binary.exists()
+                                else None, **self._load_key()}), lambda: [self.raw_dir]
+        raw = fresh_dir(self.raw_dir)
+        # %m: one file per binary signature, %p: one per process; never clobbered.
+        env = {"LLVM_PROFILE_FILE": str(raw / f"{TARGET}_%m_%p.profraw")}
+        load = self._train(self.instrumented_binary, env, "train.log")
+        found = profiles.RawProfiles.collect(raw, self.scenario_name())
+        return {"requests": load.requests, "requests_per_second": load.requests_per_second,
+                "socket_errors": load.socket_errors, "statuses": load.statuses,
+                "raw_profiles": [p.name for p in found.files]}
+
+    def stage_merge(self, mode):
+        if mode == "key":
+            raw = sorted(self.raw_dir.glob("*.profraw")) if self.raw_dir.exists() else []
+            return fingerprint({"raw": [sha256_file(p) for p in raw]}), \
+                lambda: [self.text_profile, self.manifest]
+        found = profiles.RawProfiles.collect(self.raw_dir, self.scenario_name())
+        tool = self.llvm / "bin" / "llvm-profdata"
+        merged_tmp = self.work / "profile" / "merged-from-raw.profdata"
+        merged = profiles.merge(self.runner, tool, [(p, 1, found.scenario) for p in found.files], merged_tmp)
+        for skipped in merged.skipped:
+            self.console.warn(f"skipped {skipped['file']}: {skipped['reason']}")
+        profiles.to_text(self.runner, tool, merged.path, self.text_profile)
+        manifest = profiles.write_manifest(
+            self.manifest, merged, arch=self.arch, target=TARGET, llvm_version=self.toolchain()["clang"],
+            scenarios={self.scenario_name(): 1}, source_commit=source_commit(self.ctx.repo_root),
+            text_profile=self.text_profile)
+        self.console.info(f"{manifest['functions']} functions, total count {manifest['total_count']}; "
+                          f"wrote {self.text_profile}")
+        return {"functions": manifest["functions"], "total_count": manifest["total_count"],
+                "skipped": merged.skipped, "text_profile": str(self.text_profile)}
+
+    def stage_optimize(self, mode):
+        if mode == "key":
+            text = sha256_file(self.text_profile) if self.text_profile.exists() else None
+            return fingerprint({"src": self.source_digest(), "tc": self.toolchain(), "profile": text}), \
+                lambda: [self.optimized_binary, self.profdata]
+        tool = self.llvm / "bin" / "llvm-profdata"
+        # The build reads the committed text form, so a build from git alone is the same build.
+        profiles.from_text(self.runner, tool, self.text_profile, self.profdata)
+        binary, log = self._configure_and_build("optimized", {"PGOKIT_PROFILE": str(self.profdata)})
+        diags = cmake.ProfileDiagnostics.parse(log)
+        self.console.info(f"profile diagnostics: {diags.summary()}")
+        sections = evidence.section_names(self.runner, self.llvm, binary)
+        if ".text.hot" not in sections:
+            raise PgokitError(f"{binary} has no .text.hot section: the profile did not reach code generation",
+                              hint=f"check {self.text_profile} matches this source (pgokit profile show)")
+        return {"profile_sha256": sha256_file(self.profdata), "diagnostics": diags.to_json(),
+                "text_hot": True, "reused_profile_from": self.opts.reuse_profile}
+
+    def stage_bolt_instrument(self, mode):
+        if mode == "key":
+            return fingerprint({"bin": sha256_file(self.optimized_binary) if self.optimized_binary.exists()
+                                else None}), lambda: [self.bolt_instrumented]
+        fresh_dir(self.bolt_instrumented.parent / "fdata")
+        bolt.instrument(self.runner, self.llvm, self.optimized_binary, self.bolt_instrumented,
+                        self.bolt_instrumented.parent / "fdata" / f"{TARGET}.fdata", self.arch, self.sysroot)
+        return {"binary": str(self.bolt_instrumented)}
+
+    def stage_bolt_train(self, mode):
+        if mode == "key":
+            b = self.bolt_instrumented
+            return fingerprint({"bin": sha256_file(b) if b.exists() else None, **self._load_key()}), \
+                lambda: [self.fdata]
+        fdata_dir = fresh_dir(self.bolt_instrumented.parent / "fdata")
+        load = self._train(self.bolt_instrumented, {}, "bolt-train.log")
+        files = sorted(fdata_dir.glob("*.fdata"))
+        bolt.merge_fdata(self.runner, self.llvm, files, self.fdata)
+        return {"requests": load.requests, "fdata_files": len(files)}
+
+    def stage_bolt(self, mode):
+        if mode == "key":
+            parts = {"bin": sha256_file(self.optimized_binary) if self.optimized_binary.exists() else None,
+                     "fdata": sha256_file(self.fdata) if self.fdata.exists() else None,
+                     "flags": bolt.optimize_flags(self.arch)}
+            return fingerprint(parts), lambda: [self.bolted]
+        profile_sha = sha256_file(self.profdata)[:16]
+        result = bolt.optimize(self.runner, self.llvm, self.optimized_binary, self.fdata, self.bolted,
+                               self.arch, bolt_id=f"pgokit:{TARGET}:{self.arch}:{profile_sha}")
+        notes = self.runner.run([self.llvm / "bin" / "llvm-readelf", "--notes", self.bolted]).stdout
+        syms = evidence.symbols(self.runner, self.llvm, self.bolted, {"__hot_start", "__hot_end"})
+        if "BOLT" not in notes.upper() or syms != {"__hot_start", "__hot_end"}:
+            raise PgokitError(f"{self.bolted} lacks BOLT's note or hot-text symbols (found {sorted(syms)})")
+        for name in ("taken branches", "executed instructions"):
+            b, a = result.dyno_before.get(name), result.dyno_after.get(name)
+            if b:
+                self.console.info(f"{name}: {b} -> {a} ({(a - b) * 100 / b:+.1f}%)")
+        return {"dyno_before": result.dyno_before, "dyno_after": result.dyno_after,
+                "size_before": self.optimized_binary.stat().st_size, "size_after": self.bolted.stat().st_size}
+
+    def stage_verify(self, mode):
+        if mode == "key":
+            return fingerprint({"bin": sha256_file(self.bolted) if self.bolted.exists() else None,
+                                "v": 1}), lambda: []
+        machine = evidence.elf_machine(self.runner, self.llvm, self.bolted)
+        if machine != ELF_MACHINES[self.arch]:
+            raise PgokitError(f"{self.bolted} is {machine}, expected {ELF_MACHINES[self.arch]}")
+        server = training.start_server(self._server_argv(self.bolted), {}, self.work / "logs" / "verify.log",
+                                       self.console)
+        try:
+            checks = functional_checks(server.url, self.arch)
+        finally:
+            code = training.stop_server(server, self.console)
+        if code != 0:
+            raise PgokitError(f"the optimized server exited with code {code} on SIGTERM")
+        self.console.info(f"{len(checks)} functional checks passed")
+        return {"checks": checks, "machine": machine}
+
+    def stage_dist(self, mode):
+        final = self.dist / TARGET
+        if mode == "key":
+            return fingerprint({"bin": sha256_file(self.bolted) if self.bolted.exists() else None}), \
+                lambda: [final]
+        self.dist.mkdir(parents=True, exist_ok=True)
+        tmp = self.dist / f".{TARGET}.tmp"
+        shutil.copy2(self.bolted, tmp)
+        os.replace(tmp, final)
+        self.console.ok(f"{final} ({final.stat().st_size} bytes)")
+        return {"binary": str(final), "sha256": sha256_file(final)}
+
+    def write_summary(self, summary: dict) -> Path:
+        path = self.dist / f"{TARGET}.summary.json"
+        inputs = {"source_digest": self.source_digest(), "toolchain": self.toolchain(),
+                  "source_commit": source_commit(self.ctx.repo_root)}
+        if self.text_profile.exists():
+            inputs["text_profile_sha256"] = sha256_file(self.text_profile)
+        write_atomically(path, json.dumps({**summary, "inputs": inputs}, indent=2, default=str) + "\n")
+        return path
+
+
+def _get(url: str, method: str = "GET", body: bytes | None = None,
+         headers: dict | None = None) -> tuple[int, dict | str]:
+    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            status, text = resp.status, resp.read().decode()
+    except urllib.error.HTTPError as err:
+        status, text = err.code, err.read().decode()
+    try:
+        return status, json.loads(text)
+    except ValueError:
+        return status, text
+
+
+def functional_checks(base: str, arch: str) -> list[str]:
+    """The reference scenario's request shapes, each with its expected answer."""
+    passed = []
+
+    def expect(name, ok, detail):
+        if not ok:
+            raise PgokitError(f"functional check failed: {name}: {detail}")
+        passed.append(name)
+
+    status, body = _get(base + "/health")
+    expect("health", status == 200 and isinstance(body, dict) and body.get("arch") == arch
+           and body.get("stage") == "optimized", f"{status} {body}")
+    status, body = _get(base + "/api/orders/42")
+    expect("order by id", status == 200 and isinstance(body, dict) and body.get("id") == 42, f"{status}")
+    status, _ = _get(base + "/api/order?id=42")
+    expect("legacy order", status == 200, f"{status}")
+    status, body = _get(base + "/api/orders?limit=5")
+    expect("listing", status == 200 and isinstance(body, dict) and len(body.get("orders", [])) == 5, f"{status}")
+    status, _ = _get(base + "/api/orders/999999999")
+    expect("unknown order is 404", status == 404, f"{status}")
+    status, _ = _get(base + "/api/orders", "POST", b"{not json", {"Content-Type": "application/json"})
+    expect("invalid JSON is 400", status == 400, f"{status}")
+    status, body = _get(base + "/metrics")
+    expect("metrics", status == 200 and isinstance(body, str) and "# TYPE" in body, f"{status}")
+    return passed

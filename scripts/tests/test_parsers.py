@@ -1,0 +1,69 @@
+"""Reading what clang and BOLT print."""
+
+from pgokit_cli.bolt import optimize_flags, parse_dyno_stats, runtime_lib_arg
+from pgokit_cli.cmake import ProfileDiagnostics
+from pgokit_cli.stages import StageCache, fingerprint
+
+CLANG_LOG = """\
+[1/4] Building CXX object app/CMakeFiles/pgokit_app.dir/src/Router.cpp.o
+/src/app/src/Router.cpp:1:1: warning: profile data may be out of date: of 40 functions, 3 have mismatched data that will be ignored [-Wprofile-instr-out-of-date]
+/src/app/src/Order.cpp:1:1: warning: profile data may be out of date: of 10 functions, 1 has mismatched data that will be ignored [-Wprofile-instr-out-of-date]
+/src/app/src/Order.cpp:1:1: warning: profile data may be incomplete: of 10 functions, 2 have no data [-Wprofile-instr-unprofiled]
+/src/app/src/New.cpp: warning: no profile data available for file "New.cpp" [-Wprofile-instr-missing]
+"""
+
+BOLT_LOG = """\
+BOLT-INFO: program-wide dynostats before all optimizations (no change):
+
+           1000 : executed forward branches
+            400 : taken forward branches
+          50000 : executed instructions
+BOLT-INFO: program-wide dynostats after all optimizations before SCTC and FOP:
+
+           1000 : executed forward branches
+             60 : taken forward branches (-85.0%)
+          48000 : executed instructions (-4.0%)
+"""
+
+
+def test_profile_diagnostics_are_counted():
+    d = ProfileDiagnostics.parse(CLANG_LOG)
+    assert d.out_of_date_functions == 4 and d.functions_checked == 50
+    assert d.unprofiled_functions == 2
+    assert d.files_without_profile == ["/src/app/src/New.cpp"]
+    assert "4 stale, 2 unprofiled" in d.summary()
+
+
+def test_dyno_stats_before_and_after():
+    before, after = parse_dyno_stats(BOLT_LOG)
+    assert before["taken forward branches"] == 400
+    assert after["taken forward branches"] == 60
+    assert after["executed instructions"] == 48000
+
+
+def test_x86_only_bolt_flags_stay_off_arm64():
+    assert "-split-strategy=cdsplit" in optimize_flags("x86_64")
+    assert not any("cdsplit" in f or "jump-tables" in f for f in optimize_flags("arm64"))
+
+
+def test_arm64_bolt_runtime_is_passed_relative_to_llvm_lib(tmp_path):
+    llvm = tmp_path / "llvm"
+    (llvm / "lib").mkdir(parents=True)
+    rt = tmp_path / "sysroot/usr/lib/llvm-19/lib/libbolt_rt_instr.a"
+    rt.parent.mkdir(parents=True)
+    rt.write_text("")
+    (arg,) = runtime_lib_arg(llvm, "arm64", tmp_path / "sysroot")
+    assert arg == "-runtime-instrumentation-lib=../../sysroot/usr/lib/llvm-19/lib/libbolt_rt_instr.a"
+    assert runtime_lib_arg(llvm, "x86_64", None) == []
+
+
+def test_stage_cache_hits_only_with_same_key_and_intact_outputs(tmp_path):
+    cache = StageCache(tmp_path / "stages")
+    out = tmp_path / "out.bin"
+    out.write_text("v1")
+    key = fingerprint({"a": 1})
+    cache.store("build", key, [out], {"details": {}})
+    assert cache.lookup("build", key) is not None
+    assert cache.lookup("build", fingerprint({"a": 2})) is None
+    out.write_text("tampered")
+    assert cache.lookup("build", key) is None
