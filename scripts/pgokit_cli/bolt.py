@@ -55,6 +55,17 @@ def merge_fdata(runner: Runner, llvm_root: Path, files: list[Path], output: Path
     os.replace(tmp, output)
 
 
+def perf_to_fdata(runner: Runner, llvm_root: Path, binary: Path, perf_data: Path, output: Path) -> None:
+    """Converts perf samples of binary into BOLT's profile format."""
+    tmp = output.with_name(f".{output.name}.tmp")
+    result = runner.run([llvm_root / "bin" / "perf2bolt", "-p", perf_data, "-o", tmp, binary], check=False)
+    if result.returncode != 0 or not tmp.exists() or tmp.stat().st_size == 0:
+        tmp.unlink(missing_ok=True)
+        raise BoltError(f"perf2bolt found no usable samples in {perf_data}: "
+                        + " | ".join((result.stderr or result.stdout).strip().splitlines()[-3:]))
+    os.replace(tmp, output)
+
+
 def optimize_flags(arch: str) -> list[str]:
     """The optimization set, each for a reason."""
     flags = [

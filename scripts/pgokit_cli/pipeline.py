@@ -43,6 +43,7 @@ class Options:
     from_stage: str | None = None
     to_stage: str = "dist"
     reuse_profile: str | None = None
+    perf: bool = False
     work_dir: Path | None = None
     profiles_dir: Path | None = None
     dist_dir: Path | None = None
@@ -115,6 +116,9 @@ class Pipeline:
         wanted = STAGES[: STAGES.index(self.opts.to_stage) + 1]
         if self.opts.reuse_profile:
             wanted = [s for s in wanted if s not in ("instrument", "train", "merge")]
+        if self.opts.perf:
+            # Sampling needs no instrumented binary: bolt-train profiles the optimized one.
+            wanted = [s for s in wanted if s != "bolt-instrument"]
         for stage in wanted:
             if stage == self.opts.from_stage:
                 self._forced = True
@@ -209,8 +213,10 @@ class Pipeline:
             raise PgokitError(f"{binary} has no __llvm_prf_cnts section: it is not instrumented")
         return {"binary": str(binary)}
 
+    _prefix: list[str] = []
+
     def _server_argv(self, binary: Path) -> list[str]:
-        return [*self.emulator(), str(binary), "--port", "0",
+        return [*self._prefix, *self.emulator(), str(binary), "--port", "0",
                 "--seed-orders", str(self.opts.seed_orders),
                 "--threads", str(self.opts.server_threads)]
 
@@ -304,14 +310,29 @@ class Pipeline:
 
     def stage_bolt_train(self, mode):
         if mode == "key":
-            b = self.bolt_instrumented
-            return fingerprint({"bin": sha256_file(b) if b.exists() else None, **self._load_key()}), \
-                lambda: [self.fdata]
+            b = self.optimized_binary if self.opts.perf else self.bolt_instrumented
+            return fingerprint({"bin": sha256_file(b) if b.exists() else None, "perf": self.opts.perf,
+                                **self._load_key()}), lambda: [self.fdata]
+        if self.opts.perf:
+            return self._bolt_train_perf()
         fdata_dir = fresh_dir(self.bolt_instrumented.parent / "fdata")
         load = self._train(self.bolt_instrumented, {}, "bolt-train.log")
         files = sorted(fdata_dir.glob("*.fdata"))
         bolt.merge_fdata(self.runner, self.llvm, files, self.fdata)
         return {"requests": load.requests, "fdata_files": len(files)}
+
+    def _bolt_train_perf(self) -> dict:
+        """Samples the optimized binary with perf (LBR branch stacks) and converts with perf2bolt."""
+        perf_data = self.work / "bolt" / "perf.data"
+        perf_data.parent.mkdir(parents=True, exist_ok=True)
+        # cycles:u with -j any,u records taken branches: what BOLT's layout needs.
+        self._prefix = ["perf", "record", "-e", "cycles:u", "-j", "any,u", "-o", str(perf_data), "--"]
+        try:
+            load = self._train(self.optimized_binary, {}, "bolt-train-perf.log")
+        finally:
+            self._prefix = []
+        bolt.perf_to_fdata(self.runner, self.llvm, self.optimized_binary, perf_data, self.fdata)
+        return {"requests": load.requests, "mode": "perf"}
 
     def stage_bolt(self, mode):
         if mode == "key":

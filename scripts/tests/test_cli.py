@@ -34,3 +34,26 @@ def test_setup_as_non_root_prints_the_exact_command(monkeypatch):
     assert result.exit_code == 1
     assert "installing wrk needs root" in result.stderr
     assert "sudo apt-get update && sudo apt-get install -y -q --no-install-recommends wrk" in result.stderr
+
+
+def test_bolt_perf_mode_without_counters_says_why(monkeypatch):
+    from pgokit_cli.commands import doctor
+
+    monkeypatch.setattr(doctor, "check_perf", lambda: doctor.Finding(
+        "perf", "warn", "no hardware performance counters here"))
+    result = CliRunner(mix_stderr=False).invoke(cli, ["bolt", "--arch", "x86_64", "--perf"])
+    assert result.exit_code == 1
+    assert "needs hardware performance counters" in result.stderr
+    assert "run without --perf" in result.stderr
+
+
+def test_bolt_perf_mode_is_refused_for_emulated_arm64():
+    result = CliRunner(mix_stderr=False).invoke(cli, ["bolt", "--arch", "arm64", "--perf"])
+    assert result.exit_code == 1
+    assert "qemu" in result.stderr
+
+
+def test_pipeline_rejects_reusing_its_own_arch_profile():
+    result = CliRunner(mix_stderr=False).invoke(cli, ["pipeline", "--arch", "arm64", "--reuse-profile", "arm64"])
+    assert result.exit_code == 2
+    assert "other arch" in result.stderr

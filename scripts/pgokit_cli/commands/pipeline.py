@@ -42,13 +42,14 @@ def load_options(f):
 
 
 def run_pipeline(ctx: Context, arches: list[str], to_stage: str, *, from_stage=None, reuse_profile=None,
+                 perf=False,
                  scenario="mixed", duration=30, connections=16, seed_orders=100_000, work_dir=None,
                  profiles_dir=None, dist_dir=None, as_json=False) -> None:
     summaries = []
     for arch in arches:
         opts = Options(arch=arch, scenario=scenario_path(ctx, scenario), duration=duration,
                        connections=connections, seed_orders=seed_orders, from_stage=from_stage,
-                       to_stage=to_stage, reuse_profile=reuse_profile, work_dir=work_dir,
+                       to_stage=to_stage, reuse_profile=reuse_profile, perf=perf, work_dir=work_dir,
                        profiles_dir=profiles_dir, dist_dir=dist_dir)
         pipeline = Pipeline(ctx, opts)
         summary = pipeline.run()
@@ -110,5 +111,4 @@ def bolt_command(ctx: Context, arch, perf, **kwargs) -> None:
                 "BOLT perf mode needs hardware performance counters on the target machine: "
                 + (finding.detail if arch == "x86_64" else "arm64 runs under qemu here, which has none")
                 + "; run without --perf to use instrumentation")
-        raise click.ClickException("perf mode is not implemented yet; run without --perf")
-    run_pipeline(ctx, [arch], "bolt", **kwargs)
+    run_pipeline(ctx, [arch], "bolt", perf=perf, **kwargs)
