@@ -266,20 +266,18 @@ class Pipeline:
             return fingerprint({"raw": [sha256_file(p) for p in raw]}), \
                 lambda: [self.text_profile, self.manifest]
         found = profiles.RawProfiles.collect(self.raw_dir, self.scenario_name())
-        tool = self.llvm / "bin" / "llvm-profdata"
-        merged_tmp = self.work / "profile" / "merged-from-raw.profdata"
-        merged = profiles.merge(self.runner, tool, [(p, 1, found.scenario) for p in found.files], merged_tmp)
-        for skipped in merged.skipped:
+        manifest = profiles.publish(
+            self.runner, self.llvm / "bin" / "llvm-profdata", [(p, 1, found.scenario) for p in found.files],
+            work_profdata=self.work / "profile" / "merged-from-raw.profdata", text_profile=self.text_profile,
+            manifest_path=self.manifest, arch=self.arch, target=TARGET,
+            llvm_version=self.toolchain()["clang"], scenarios={self.scenario_name(): 1},
+            commit=source_commit(self.ctx.repo_root))
+        for skipped in manifest["skipped_inputs"]:
             self.console.warn(f"skipped {skipped['file']}: {skipped['reason']}")
-        profiles.to_text(self.runner, tool, merged.path, self.text_profile)
-        manifest = profiles.write_manifest(
-            self.manifest, merged, arch=self.arch, target=TARGET, llvm_version=self.toolchain()["clang"],
-            scenarios={self.scenario_name(): 1}, source_commit=source_commit(self.ctx.repo_root),
-            text_profile=self.text_profile)
         self.console.info(f"{manifest['functions']} functions, total count {manifest['total_count']}; "
                           f"wrote {self.text_profile}")
         return {"functions": manifest["functions"], "total_count": manifest["total_count"],
-                "skipped": merged.skipped, "text_profile": str(self.text_profile)}
+                "skipped": manifest["skipped_inputs"], "text_profile": str(self.text_profile)}
 
     def stage_optimize(self, mode):
         if mode == "key":

@@ -60,14 +60,19 @@ class MergedProfile:
     skipped: list[dict]
 
 
-def check_raw(runner: Runner, profdata: Path, raw: Path) -> str | None:
-    """None if llvm-profdata can read raw, else its complaint."""
-    if raw.stat().st_size == 0:
+def check_input(runner: Runner, profdata: Path, path: Path) -> str | None:
+    """None if llvm-profdata can read path (.profraw, .profdata or text), else its complaint."""
+    if not path.is_file():
+        return "not a file"
+    if path.stat().st_size == 0:
         return "empty file"
-    result = runner.run([profdata, "show", raw], check=False)
+    result = runner.run([profdata, "show", path], check=False)
     if result.returncode != 0:
-        reason = (result.stderr or result.stdout).strip().splitlines()
-        return reason[-1] if reason else f"llvm-profdata exit {result.returncode}"
+        lines = (result.stderr or result.stdout).strip().splitlines()
+        if not lines:
+            return f"llvm-profdata exit {result.returncode}"
+        # "llvm-profdata: error: <path>: <reason>" -> "<reason>"
+        return lines[-1].split(f"{path}: ")[-1].removeprefix("error: ")
     return None
 
 
@@ -78,7 +83,7 @@ def merge(runner: Runner, profdata: Path, sources: list[tuple[Path, int, str]], 
     output is left as it was."""
     usable, skipped = [], []
     for path, weight, origin in sources:
-        problem = check_raw(runner, profdata, path) if path.suffix == ".profraw" else None
+        problem = check_input(runner, profdata, path)
         if problem:
             skipped.append({"file": str(path), "reason": problem})
         else:
@@ -179,3 +184,58 @@ def write_manifest(path: Path, merged: MergedProfile, *, arch: str, target: str,
     }
     write_atomically(path, json.dumps(manifest, indent=2) + "\n")
     return manifest
+
+
+def function_weights(runner: Runner, profdata: Path, profile: Path) -> dict[str, int]:
+    """Each function's weight: the sum of its counters (entry and blocks)."""
+    text = runner.run([profdata, "show", "--all-functions", "--counts", profile]).stdout
+    weights: dict[str, int] = {}
+    name = None
+    for line in text.splitlines():
+        header = re.match(r"^  (\S.*):$", line)
+        if header:
+            name = header.group(1)
+            weights[name] = 0
+            continue
+        if name is None:
+            continue
+        entry = re.match(r"^\s+Function count: (\d+)", line)
+        if entry:
+            weights[name] += int(entry.group(1))
+        blocks = re.match(r"^\s+Block counts: \[(.*)\]", line)
+        if blocks and blocks.group(1).strip():
+            weights[name] += sum(int(n) for n in blocks.group(1).split(","))
+    return weights
+
+
+def overlap(runner: Runner, profdata: Path, old: Path, new: Path) -> float:
+    """llvm-profdata overlap's program-level edge similarity, in percent."""
+    text = runner.run([profdata, "overlap", old, new]).stdout
+    m = re.search(r"Edge profile overlap: ([\d.]+)%", text)
+    if not m:
+        raise ProfileError(f"llvm-profdata overlap printed no similarity for {old} and {new}")
+    return float(m.group(1))
+
+
+def share_changes(old: dict[str, int], new: dict[str, int], top: int = 15) -> list[dict]:
+    """Functions whose share of the profile's total weight moved most."""
+    old_total = sum(old.values()) or 1
+    new_total = sum(new.values()) or 1
+    rows = []
+    for name in set(old) | set(new):
+        before = old.get(name, 0) * 100 / old_total
+        after = new.get(name, 0) * 100 / new_total
+        rows.append({"function": name, "old_percent": round(before, 3), "new_percent": round(after, 3),
+                     "change": round(after - before, 3)})
+    rows.sort(key=lambda r: abs(r["change"]), reverse=True)
+    return rows[:top]
+
+
+def publish(runner: Runner, profdata: Path, sources: list[tuple[Path, int, str]], *, work_profdata: Path,
+            text_profile: Path, manifest_path: Path, arch: str, target: str, llvm_version: str,
+            scenarios: dict[str, int], commit: str) -> dict:
+    """Merge sources, then write the committable text profile and its manifest."""
+    merged = merge(runner, profdata, sources, work_profdata)
+    to_text(runner, profdata, merged.path, text_profile)
+    return write_manifest(manifest_path, merged, arch=arch, target=target, llvm_version=llvm_version,
+                          scenarios=scenarios, source_commit=commit, text_profile=text_profile)

@@ -1,7 +1,6 @@
 """Merging real profiles written by a tiny instrumented program."""
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -10,25 +9,9 @@ from pgokit_cli import profiles
 from pgokit_cli.console import Console
 from pgokit_cli.runner import Runner
 
-LLVM = Path("/usr/lib/llvm-19/bin")
+from conftest import LLVM
 PROFDATA = LLVM / "llvm-profdata"
 pytestmark = pytest.mark.skipif(not PROFDATA.exists(), reason="needs LLVM 19 (make setup)")
-
-
-@pytest.fixture(scope="module")
-def raw_profiles(tmp_path_factory):
-    """Two .profraw files from two runs of an instrumented C program."""
-    d = tmp_path_factory.mktemp("raw")
-    src = d / "hot.c"
-    src.write_text("int hot(int n){int s=0;for(int i=0;i<n;i++)s+=i%7;return s;}\n"
-                   "int main(int c,char**v){return hot(c*1000)&1;}\n")
-    exe = d / "hot"
-    subprocess.run([LLVM / "clang", "-O1", "-fprofile-instr-generate", src, "-o", exe], check=True)
-    for i in range(2):
-        subprocess.run([exe] + ["x"] * i, env={"LLVM_PROFILE_FILE": str(d / "hot_%m_%p.profraw")})
-    files = sorted(d.glob("*.profraw"))
-    assert len(files) == 2
-    return d, files
 
 
 def runner():
