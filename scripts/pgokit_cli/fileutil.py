@@ -27,19 +27,24 @@ def write_atomically(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w") as f:
             f.write(text)
-        # mkstemp makes 0600 files; give the usual umask-based mode instead.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        _usual_mode(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
+def _usual_mode(path) -> None:
+    """mkstemp makes 0600 files; give the umask-based mode a plain open() would."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
 def promote(tmp: Path, final: Path) -> None:
     """Move a finished output into place (same file system: atomic)."""
     final.parent.mkdir(parents=True, exist_ok=True)
+    _usual_mode(tmp)
     os.replace(tmp, final)
 
 
