@@ -90,6 +90,11 @@ function(_pgokit_stage_options out_compile out_link)
       -Wprofile-instr-out-of-date -Wprofile-instr-unprofiled -Wprofile-instr-missing)
     # ThinLTO lets profile-driven inlining cross translation units.
     list(APPEND compile_opts -flto=thin)
+    if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64)$")
+      # BOLT 19 cannot rewrite return-address-signed (PAC) code; keep it off
+      # so the optimized binary stays BOLT-able.
+      list(APPEND compile_opts -mbranch-protection=none)
+    endif()
     list(APPEND link_opts -flto=thin
       # BOLT rewrites the linked binary and needs its relocations.
       -Wl,--emit-relocs

@@ -130,19 +130,27 @@ def _run_bolt(runner: Runner, argv: list, output: Path) -> str:
 
 
 def parse_dyno_stats(log: str) -> tuple[dict[str, int], dict[str, int]]:
-    """BOLT prints 'BOLT-INFO: program-wide dynostats before/after ...' tables."""
+    """BOLT prints one 'program-wide dynostats ...' header followed by two
+    blank-line-separated tables: before and after its optimizations."""
+    lines = log.splitlines()
+    start = next((i for i, l in enumerate(lines) if "program-wide dynostats" in l), None)
+    if start is None:
+        return {}, {}
     tables: list[dict[str, int]] = []
-    current: dict[str, int] | None = None
-    for line in log.splitlines():
-        if "dynostats" in line.lower() and ("before" in line.lower() or "after" in line.lower()):
-            current = {}
+    current: dict[str, int] = {}
+    for line in lines[start + 1:]:
+        m = re.match(r"^\s+(\d+)\s+:\s+(.*?)\s*(?:\([^)]*\))?$", line)
+        if m:
+            current[m.group(2)] = int(m.group(1))
+        elif current:
             tables.append(current)
-            continue
-        m = re.match(r"^\s+(\d+)\s+:\s+([A-Za-z][^(]*?)\s*(?:\(.*\))?$", line)
-        if current is not None and m:
-            current[m.group(2).strip()] = int(m.group(1))
-        elif current is not None and line.strip() == "" and current:
-            current = None
+            current = {}
+            if len(tables) == 2:
+                break
+        elif line.strip():
+            break
+    if current and len(tables) < 2:
+        tables.append(current)
     before = tables[0] if tables else {}
-    after = tables[-1] if len(tables) > 1 else {}
+    after = tables[1] if len(tables) > 1 else {}
     return before, after

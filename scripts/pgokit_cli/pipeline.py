@@ -15,7 +15,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pgokit_cli import bolt, cmake, evidence, profiles, training
+from pgokit_cli import bolt, cmake, evidence, profiles, provenance, training
 from pgokit_cli.context import ARCHES, Context
 from pgokit_cli.errors import PgokitError
 from pgokit_cli.fileutil import fresh_dir, sha256_file, write_atomically
@@ -370,15 +370,35 @@ class Pipeline:
         self.console.info(f"{len(checks)} functional checks passed")
         return {"checks": checks, "machine": machine}
 
+    def provenance_record(self) -> dict:
+        stages = ["instrumented", "trained", "pgo", "thinlto", "bolt"]
+        if self.opts.reuse_profile:
+            stages = [f"profile-from-{self.opts.reuse_profile}", "pgo", "thinlto", "bolt"]
+        return {
+            "target": TARGET,
+            "arch": self.arch,
+            "stages": stages,
+            "trained_under_emulation": self.arch == "arm64" and not self.opts.reuse_profile,
+            "scenario": self.scenario_name(),
+            "profile_sha256": sha256_file(self.profdata),
+            "text_profile_sha256": sha256_file(self.text_profile),
+            "llvm_version": self.toolchain()["clang"],
+            "source_commit": source_commit(self.ctx.repo_root),
+            "source_digest": self.source_digest(),
+        }
+
     def stage_dist(self, mode):
         final = self.dist / TARGET
         if mode == "key":
-            return fingerprint({"bin": sha256_file(self.bolted) if self.bolted.exists() else None}), \
-                lambda: [final]
+            return fingerprint({"bin": sha256_file(self.bolted) if self.bolted.exists() else None,
+                                "provenance": self.provenance_record()}), lambda: [final]
         self.dist.mkdir(parents=True, exist_ok=True)
         tmp = self.dist / f".{TARGET}.tmp"
-        shutil.copy2(self.bolted, tmp)
-        os.replace(tmp, final)
+        try:
+            provenance.embed(self.runner, self.llvm, self.bolted, tmp, self.provenance_record())
+            os.replace(tmp, final)
+        finally:
+            tmp.unlink(missing_ok=True)
         self.console.ok(f"{final} ({final.stat().st_size} bytes)")
         return {"binary": str(final), "sha256": sha256_file(final)}
 

@@ -13,16 +13,18 @@ CLANG_LOG = """\
 """
 
 BOLT_LOG = """\
-BOLT-INFO: program-wide dynostats before all optimizations (no change):
-
-           1000 : executed forward branches
-            400 : taken forward branches
-          50000 : executed instructions
+BOLT-INFO: 0 Functions were reordered by LoopInversionPass
 BOLT-INFO: program-wide dynostats after all optimizations before SCTC and FOP:
 
-           1000 : executed forward branches
-             60 : taken forward branches (-85.0%)
-          48000 : executed instructions (-4.0%)
+               1000 : executed forward branches
+                400 : taken forward branches
+              50000 : executed instructions
+
+               1000 : executed forward branches (=)
+                 60 : taken forward branches (-85.0%)
+              48000 : executed instructions (-4.0%)
+
+BOLT-INFO: padding code to 0x600000 to accommodate hot text
 """
 
 
@@ -39,6 +41,7 @@ def test_dyno_stats_before_and_after():
     assert before["taken forward branches"] == 400
     assert after["taken forward branches"] == 60
     assert after["executed instructions"] == 48000
+    assert before["executed forward branches"] == after["executed forward branches"] == 1000
 
 
 def test_x86_only_bolt_flags_stay_off_arm64():
@@ -67,3 +70,17 @@ def test_stage_cache_hits_only_with_same_key_and_intact_outputs(tmp_path):
     assert cache.lookup("build", fingerprint({"a": 2})) is None
     out.write_text("tampered")
     assert cache.lookup("build", key) is None
+
+
+def test_provenance_note_layout():
+    import json
+    import struct
+
+    from pgokit_cli.provenance import note_bytes
+
+    raw = note_bytes({"arch": "arm64", "profile_sha256": "ab" * 32})
+    namesz, descsz, kind = struct.unpack("<III", raw[:12])
+    assert (namesz, kind) == (7, 1) and raw[12:19] == b"pgokit\0"
+    assert len(raw) % 4 == 0
+    desc = json.loads(raw[20:20 + descsz])
+    assert desc == {"format": 1, "arch": "arm64", "profile_sha256": "ab" * 32}
