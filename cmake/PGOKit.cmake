@@ -23,6 +23,9 @@ set_property(CACHE PGOKIT_INSTRUMENTATION PROPERTY STRINGS frontend ir)
 
 set(PGOKIT_PROFILE "" CACHE FILEPATH "Merged profile (.profdata) for the optimized stage")
 
+option(PGOKIT_PROFILE_SYSTEM_HEADERS
+  "Front-end profiles also cover code in system headers (libstdc++, Boost in /usr/include)" ON)
+
 get_property(_pgokit_stages CACHE PGOKIT_STAGE PROPERTY STRINGS)
 if(NOT PGOKIT_STAGE IN_LIST _pgokit_stages)
   message(FATAL_ERROR "PGOKIT_STAGE='${PGOKIT_STAGE}' is not one of: ${_pgokit_stages}")
@@ -47,7 +50,7 @@ if(PGOKIT_STAGE STREQUAL "optimized")
       "PGOKIT_STAGE=optimized needs PGOKIT_PROFILE=<merged .profdata>; "
       "make one with `scripts/pgokit merge`")
   endif()
-  if(NOT IS_READABLE "${PGOKIT_PROFILE}" OR IS_DIRECTORY "${PGOKIT_PROFILE}")
+  if(NOT EXISTS "${PGOKIT_PROFILE}" OR IS_DIRECTORY "${PGOKIT_PROFILE}")
     message(FATAL_ERROR
       "PGOKIT_PROFILE='${PGOKIT_PROFILE}' is not a readable file; "
       "make it with `scripts/pgokit merge`")
@@ -64,11 +67,19 @@ endif()
 function(_pgokit_stage_options out_compile out_link)
   set(compile_opts "")
   set(link_opts "")
+  # clang's front-end instrumentation skips functions declared in system
+  # headers, and its profile reader skips them too: without this the standard
+  # library and header-only Boost (most of a server's hot path) get no
+  # profile. Needed on both the generate and the use side.
+  set(system_headers "")
+  if(PGOKIT_INSTRUMENTATION STREQUAL "frontend" AND PGOKIT_PROFILE_SYSTEM_HEADERS)
+    set(system_headers "SHELL:-mllvm -system-headers-coverage")
+  endif()
   if(PGOKIT_STAGE STREQUAL "instrumented")
     if(PGOKIT_INSTRUMENTATION STREQUAL "frontend")
       # Counters on clang's AST regions: the profile maps to source, so it
       # stays usable for the other arch's build of the same source.
-      list(APPEND compile_opts -fprofile-instr-generate)
+      list(APPEND compile_opts -fprofile-instr-generate ${system_headers})
       list(APPEND link_opts -fprofile-instr-generate)
     else()
       # Counters on LLVM IR after early inlining: more precise, but tied to
@@ -80,7 +91,7 @@ function(_pgokit_stage_options out_compile out_link)
     list(APPEND compile_opts -fprofile-update=atomic)
   elseif(PGOKIT_STAGE STREQUAL "optimized")
     if(PGOKIT_INSTRUMENTATION STREQUAL "frontend")
-      list(APPEND compile_opts "-fprofile-instr-use=${PGOKIT_PROFILE}")
+      list(APPEND compile_opts "-fprofile-instr-use=${PGOKIT_PROFILE}" ${system_headers})
     else()
       list(APPEND compile_opts "-fprofile-use=${PGOKIT_PROFILE}")
     endif()

@@ -34,37 +34,44 @@ local INVALID_ORDERS = {
   '{"currency":"EUR","items":[{"sku":"A","qty":1,"price":1}',          -- truncated JSON
 }
 
+-- The last next_cursor this thread was given: clients page through listings
+-- by following it (the replay, which reads no responses, stays on page one).
+local cursor = nil
+
 local function listing()
   local path = "/api/orders?limit=" .. math.random(5, 50)
   if math.random() < 0.7 then
     path = path .. "&status=" .. STATUSES[math.random(#STATUSES)]
   end
-  if math.random() < 0.3 then
-    -- a later page: cursors are opaque, but the first page's cursor shape is an id
-    path = path .. "&cursor=" .. order_id()
+  if cursor and math.random() < 0.5 then
+    path = path .. "&cursor=" .. cursor
   end
   return wrk.format("GET", path)
 end
 
+local ENCODINGS = { "hex", "base64" }
+
 local function task()
-  local payload = string.rep(string.format("%08x", math.random(0, 0x7fffffff)), math.random(8, 64))
-  return wrk.format("POST", "/api/tasks?rounds=" .. math.random(1, 4), nil, payload)
+  local data = string.rep(string.format("%08x", math.random(0, 0x7fffffff)), math.random(8, 64))
+  local body = string.format('{"data":"%s","rounds":%d,"encoding":"%s"}',
+    data, math.random(1, 4), ENCODINGS[math.random(#ENCODINGS)])
+  return wrk.format("POST", "/api/tasks", JSON, body)
 end
 
--- { weight, request builder }
+-- { weight (per mille), request builder }
 local MIX = {
-  { 40, function() return wrk.format("GET", "/api/orders/" .. order_id()) end },
-  {  5, function() return wrk.format("GET", "/api/order?id=" .. order_id()) end },
-  { 15, listing },
-  {  9, function() return wrk.format("POST", "/api/orders", JSON, valid_order()) end },
-  {  3, function() return wrk.format("POST", "/api/orders", JSON,
+  { 440, function() return wrk.format("GET", "/api/orders/" .. order_id()) end },
+  {  50, function() return wrk.format("GET", "/api/order?id=" .. order_id()) end },
+  { 150, listing },
+  {  90, function() return wrk.format("POST", "/api/orders", JSON, valid_order()) end },
+  {  30, function() return wrk.format("POST", "/api/orders", JSON,
                                     INVALID_ORDERS[math.random(#INVALID_ORDERS)]) end },
-  { 10, task },
-  {  8, function() return wrk.format("GET", "/health") end },
-  {  2, function() return wrk.format("GET", "/metrics") end },
-  {  4, function() return wrk.format("GET", "/api/orders/" .. (ORDERS * 100 + order_id())) end },
-  {  2, function() return wrk.format("GET", "/api/unknown/" .. order_id()) end },
-  {  2, function() return wrk.format("DELETE", "/api/orders/" .. order_id()) end },
+  {  80, task },
+  {  78, function() return wrk.format("GET", "/health") end },        -- load balancer probes
+  {   2, function() return wrk.format("GET", "/metrics") end },       -- scrapes are rare
+  {  40, function() return wrk.format("GET", "/api/orders/" .. (ORDERS * 100 + order_id())) end },
+  {  20, function() return wrk.format("GET", "/api/unknown/" .. order_id()) end },
+  {  20, function() return wrk.format("DELETE", "/api/orders/" .. order_id()) end },
 }
 
 local total_weight = 0
@@ -96,6 +103,8 @@ end
 function response(status, headers, body)
   local class = tostring(status)
   statuses[class] = (statuses[class] or 0) + 1
+  local next_cursor = body and string.match(body, '"next_cursor":"(%x+)"')
+  if next_cursor then cursor = next_cursor end
 end
 
 function done(summary, latency, requests)

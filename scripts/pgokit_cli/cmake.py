@@ -9,43 +9,60 @@ from pgokit_cli.console import Console
 from pgokit_cli.errors import CommandFailed, PgokitError
 from pgokit_cli.runner import Runner
 
-# clang's profile-use warnings, by flag.
+# clang 19's profile-use warnings. They carry no file location, so each is
+# attributed to the object Ninja said it was building just before.
 DIAG = re.compile(r"warning: (.*) \[-W(profile-instr-(?:out-of-date|unprofiled|missing))\]")
 OF_N = re.compile(r"of (\d+) functions?, (\d+) ha(?:s|ve)")
+NINJA_STEP = re.compile(r"^\[\d+/\d+\] Building \S+ object (\S+)")
 
 
 @dataclass
 class ProfileDiagnostics:
-    """What clang said about the profile while compiling."""
+    """What clang said about the profile while compiling.
 
-    out_of_date_functions: int = 0
-    unprofiled_functions: int = 0
+    - stale: functions whose profile hash no longer matches their code
+      (-Wprofile-instr-out-of-date); their counts are ignored.
+    - without data: functions the profile does not mention
+      (-Wprofile-instr-missing): new code, or code training never ran (a
+      sparse profile drops never-executed functions).
+    - files without profile: translation units the profile knows nothing of
+      (-Wprofile-instr-unprofiled)."""
+
     functions_checked: int = 0
+    stale_functions: int = 0
+    functions_without_data: int = 0
     files_without_profile: list[str] = field(default_factory=list)
+    stale_by_object: dict[str, int] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
 
     @classmethod
     def parse(cls, log: str) -> "ProfileDiagnostics":
         diags = cls()
+        current = "?"
         for line in log.splitlines():
+            step = NINJA_STEP.match(line)
+            if step:
+                current = step.group(1)
+                continue
             m = DIAG.search(line)
             if not m:
                 continue
             text, flag = m.groups()
-            diags.messages.append(line.strip())
+            diags.messages.append(f"{current}: {text}")
             counts = OF_N.search(text)
             if flag.endswith("out-of-date") and counts:
                 diags.functions_checked += int(counts.group(1))
-                diags.out_of_date_functions += int(counts.group(2))
-            elif flag.endswith("unprofiled") and counts:
-                diags.unprofiled_functions += int(counts.group(2))
-            elif flag.endswith("missing"):
-                diags.files_without_profile.append(line.split(":", 1)[0])
+                diags.stale_functions += int(counts.group(2))
+                diags.stale_by_object[current] = diags.stale_by_object.get(current, 0) + int(counts.group(2))
+            elif flag.endswith("missing") and counts:
+                diags.functions_without_data += int(counts.group(2))
+            elif flag.endswith("unprofiled"):
+                diags.files_without_profile.append(current)
         return diags
 
     def summary(self) -> str:
-        return (f"{self.out_of_date_functions} stale, {self.unprofiled_functions} unprofiled "
-                f"functions; {len(self.files_without_profile)} files without profile data")
+        return (f"{self.stale_functions} stale functions, {self.functions_without_data} without data "
+                f"(new or never run in training), {len(self.files_without_profile)} files without profile")
 
     def to_json(self) -> dict:
         data = asdict(self)

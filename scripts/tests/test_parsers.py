@@ -6,10 +6,13 @@ from pgokit_cli.stages import StageCache, fingerprint
 
 CLANG_LOG = """\
 [1/4] Building CXX object app/CMakeFiles/pgokit_app.dir/src/Router.cpp.o
-/src/app/src/Router.cpp:1:1: warning: profile data may be out of date: of 40 functions, 3 have mismatched data that will be ignored [-Wprofile-instr-out-of-date]
-/src/app/src/Order.cpp:1:1: warning: profile data may be out of date: of 10 functions, 1 has mismatched data that will be ignored [-Wprofile-instr-out-of-date]
-/src/app/src/Order.cpp:1:1: warning: profile data may be incomplete: of 10 functions, 2 have no data [-Wprofile-instr-unprofiled]
-/src/app/src/New.cpp: warning: no profile data available for file "New.cpp" [-Wprofile-instr-missing]
+warning: profile data may be out of date: of 40 functions, 3 have mismatched data that will be ignored [-Wprofile-instr-out-of-date]
+[2/4] Building CXX object app/CMakeFiles/pgokit_app.dir/src/Order.cpp.o
+warning: profile data may be out of date: of 10 functions, 1 has mismatched data that will be ignored [-Wprofile-instr-out-of-date]
+warning: profile data may be incomplete: of 10 functions, 2 have no data [-Wprofile-instr-missing]
+1 warning generated.
+[3/4] Building CXX object app/CMakeFiles/pgokit_app.dir/src/New.cpp.o
+warning: no profile data available for file "New.cpp" [-Wprofile-instr-unprofiled]
 """
 
 BOLT_LOG = """\
@@ -28,12 +31,14 @@ BOLT-INFO: padding code to 0x600000 to accommodate hot text
 """
 
 
-def test_profile_diagnostics_are_counted():
+def test_profile_diagnostics_are_counted_per_object():
     d = ProfileDiagnostics.parse(CLANG_LOG)
-    assert d.out_of_date_functions == 4 and d.functions_checked == 50
-    assert d.unprofiled_functions == 2
-    assert d.files_without_profile == ["/src/app/src/New.cpp"]
-    assert "4 stale, 2 unprofiled" in d.summary()
+    assert d.stale_functions == 4 and d.functions_checked == 50
+    assert d.stale_by_object == {"app/CMakeFiles/pgokit_app.dir/src/Router.cpp.o": 3,
+                                 "app/CMakeFiles/pgokit_app.dir/src/Order.cpp.o": 1}
+    assert d.functions_without_data == 2
+    assert d.files_without_profile == ["app/CMakeFiles/pgokit_app.dir/src/New.cpp.o"]
+    assert d.summary().startswith("4 stale functions, 2 without data")
 
 
 def test_dyno_stats_before_and_after():
