@@ -5,7 +5,7 @@ import sys
 import click
 
 from pgokit_cli import __version__
-from pgokit_cli.commands import build, doctor, merge, pipeline, profile, setup
+from pgokit_cli.commands import bench, build, doctor, merge, pipeline, profile, setup
 from pgokit_cli.console import Console
 from pgokit_cli.context import Context
 
@@ -28,6 +28,7 @@ def cli(ctx: click.Context, verbose: bool, quiet: bool, debug: bool) -> None:
 cli.add_command(setup.command)
 cli.add_command(doctor.command)
 cli.add_command(build.command)
+cli.add_command(bench.command)
 cli.add_command(merge.command)
 cli.add_command(profile.group)
 cli.add_command(pipeline.command)

@@ -1,0 +1,78 @@
+"""The replay generator and valgrind result parsing."""
+
+import shutil
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+
+from pgokit_cli import measure, replay
+from pgokit_cli.errors import PgokitError
+
+SCENARIO = Path(__file__).resolve().parents[2] / "profiles" / "scenarios" / "mixed.lua"
+needs_luajit = pytest.mark.skipif(not shutil.which("luajit"), reason="needs luajit (make setup)")
+
+
+@needs_luajit
+def test_replay_is_the_same_every_time():
+    first = replay.generate(SCENARIO, 200)
+    assert first == replay.generate(SCENARIO, 200)
+    assert all(r.startswith((b"GET ", b"POST ", b"DELETE ")) for r in first)
+    assert any(b"/api/tasks" in r for r in first) and any(b"/api/orders?" in r for r in first)
+
+
+@needs_luajit
+def test_replay_bodies_carry_their_length():
+    for req in replay.generate(SCENARIO, 300):
+        head, _, body = req.partition(b"\r\n\r\n")
+        if b"Content-Length:" in head:
+            length = int(head.split(b"Content-Length: ")[1].split(b"\r\n")[0])
+            assert length == len(body)
+
+
+@needs_luajit
+def test_broken_scenario_is_reported(tmp_path):
+    bad = tmp_path / "bad.lua"
+    bad.write_text("function request( return nil end")
+    with pytest.raises(PgokitError, match="could not generate requests"):
+        replay.generate(bad, 3)
+
+
+def test_send_counts_statuses_and_reconnects_after_close():
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def serve():
+        for close_after in (True, False):
+            conn, _ = listener.accept()
+            with conn, conn.makefile("rb") as reader:
+                while True:
+                    line = reader.readline()
+                    if not line:
+                        break
+                    while reader.readline() not in (b"\r\n", b""):
+                        pass
+                    if close_after:
+                        conn.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\nConnection: close\r\n\r\nno")
+                        break
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    request = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+    assert replay.send("127.0.0.1", port, [request] * 3) == {404: 1, 200: 2}
+    listener.close()
+
+
+def test_totals_are_read_by_event_name(tmp_path):
+    out = tmp_path / "cg.out"
+    out.write_text("desc: I1 cache: 32768 B\ncmd: x\nevents: Ir I1mr Bc Bcm\nfl=a\n1 2 3 4 5\nsummary: 100 7 20 3\n")
+    assert measure.parse_totals(out) == {"Ir": 100, "I1mr": 7, "Bc": 20, "Bcm": 3}
+
+
+def test_unfinished_valgrind_output_is_an_error(tmp_path):
+    out = tmp_path / "cg.out"
+    out.write_text("events: Ir\n")
+    with pytest.raises(PgokitError, match="no event totals"):
+        measure.parse_totals(out)
