@@ -5,7 +5,7 @@ import sys
 import click
 
 from pgokit_cli import __version__
-from pgokit_cli.commands import bench, build, doctor, merge, pipeline, profile, setup
+from pgokit_cli.commands import bench, build, doctor, merge, pipeline, profile, setup, validate
 from pgokit_cli.console import Console
 from pgokit_cli.context import Context
 
@@ -31,6 +31,7 @@ cli.add_command(build.command)
 cli.add_command(bench.command)
 cli.add_command(merge.command)
 cli.add_command(profile.group)
+cli.add_command(validate.command)
 cli.add_command(pipeline.command)
 cli.add_command(pipeline.train_command)
 cli.add_command(pipeline.bolt_command)

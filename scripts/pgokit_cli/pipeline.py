@@ -15,7 +15,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pgokit_cli import bolt, cmake, evidence, profiles, provenance, training
+from pgokit_cli import bolt, cmake, evidence, profiles, provenance, training, validator
 from pgokit_cli.context import ARCHES, Context
 from pgokit_cli.errors import PgokitError
 from pgokit_cli.fileutil import fresh_dir, sha256_file, write_atomically
@@ -23,7 +23,7 @@ from pgokit_cli.stages import StageCache, fingerprint, source_commit, tree_diges
 from pgokit_cli.toolchain import parse_llvm_version
 
 STAGES = ["instrument", "train", "merge", "optimize", "bolt-instrument", "bolt-train", "bolt",
-          "verify", "dist"]
+          "verify", "dist", "validate"]
 TARGET = "pgokit-server"
 # What the reference server's build depends on (the tree digest's inputs).
 SOURCE_PATHS = ["app", "cmake", "toolchains", "CMakeLists.txt", "CMakePresets.json"]
@@ -41,7 +41,7 @@ class Options:
     seed_orders: int = 100_000
     server_threads: int = 2
     from_stage: str | None = None
-    to_stage: str = "dist"
+    to_stage: str = "validate"
     reuse_profile: str | None = None
     perf: bool = False
     work_dir: Path | None = None
@@ -401,6 +401,27 @@ class Pipeline:
             tmp.unlink(missing_ok=True)
         self.console.ok(f"{final} ({final.stat().st_size} bytes)")
         return {"binary": str(final), "sha256": sha256_file(final)}
+
+    def stage_validate(self, mode):
+        final = self.dist / TARGET
+        # With a reused profile, the manifest describes the other arch's training.
+        manifest = None if self.opts.reuse_profile else self.manifest
+        if mode == "key":
+            tool = validator.binary(self.ctx)
+            self._validator = tool
+            return fingerprint({"bin": sha256_file(final) if final.exists() else None,
+                                "validator": sha256_file(tool),
+                                "profile": sha256_file(self.profdata) if self.profdata.exists() else None,
+                                "manifest": sha256_file(manifest) if manifest and manifest.exists() else None}), \
+                lambda: []
+        code, report = validator.run(self._validator, self.arch, final, expect="dist", profile=self.profdata,
+                                     manifest=manifest)
+        if code != 0:
+            raise PgokitError(f"{final} failed validation (exit {code}): " + "; ".join(validator.failures(report)),
+                              hint=f"scripts/pgokit validate --arch {self.arch} --expect dist {final}")
+        self.console.info(f"validated: {report.get('passed')} checks passed, {report.get('skipped')} skipped")
+        return {"passed": report.get("passed"), "skipped": report.get("skipped"),
+                "findings": [{k: f.get(k) for k in ("id", "status", "reason")} for f in report.get("findings", [])]}
 
     def write_summary(self, summary: dict) -> Path:
         path = self.dist / f"{TARGET}.summary.json"

@@ -53,7 +53,7 @@ def run_pipeline(ctx: Context, arches: list[str], to_stage: str, *, from_stage=N
                        profiles_dir=profiles_dir, dist_dir=dist_dir)
         pipeline = Pipeline(ctx, opts)
         summary = pipeline.run()
-        if to_stage == "dist":
+        if STAGES.index(to_stage) >= STAGES.index("dist"):
             path = pipeline.write_summary(summary)
             ctx.console.detail(f"summary: {path}")
         summaries.append(summary)
@@ -73,14 +73,14 @@ def print_table(ctx: Context, summary: dict) -> None:
 @click.option("--arch", type=click.Choice([*ARCHES, "all"]), required=True, help="Arch to build for.")
 @click.option("--from", "from_stage", type=click.Choice(STAGES), default=None,
               help="Redo this stage and every later one, even if up to date.")
-@click.option("--to", "to_stage", type=click.Choice(STAGES), default="dist", show_default=True,
+@click.option("--to", "to_stage", type=click.Choice(STAGES), default="validate", show_default=True,
               help="Stop after this stage.")
 @click.option("--reuse-profile", type=click.Choice(list(ARCHES)), default=None,
               help="Optimize with the other arch's committed profile instead of training this one.")
 @load_options
 @click.pass_obj
 def command(ctx: Context, arch, from_stage, to_stage, reuse_profile, **kwargs) -> None:
-    """Run every stage: instrument, train, merge, optimize, BOLT, verify, dist."""
+    """Run every stage: instrument, train, merge, optimize, BOLT, verify, dist, validate."""
     arches = list(ARCHES) if arch == "all" else [arch]
     if reuse_profile and reuse_profile in arches:
         raise click.BadParameter("must name the other arch", param_hint="--reuse-profile")

@@ -249,6 +249,11 @@ def profile_files(llvm_profdata: Path) -> dict:
     files["profile-header-only.profdata"] = bytes(data[:16])
     # The indexed header's version word (after the 8-byte magic), from a future LLVM.
     files["profile-future-version.profdata"] = bytes(patch(data, 8, "<Q", 99))
+    # Claims a memory-profile section (VARIANT_MASK_MEMPROF, bit 62 of the
+    # version word): LLVM 19's MemProf reader trusts what it finds there, and
+    # the fuzzer crashed it through such a header.
+    version = struct.unpack_from("<Q", data, 8)[0]
+    files["profile-memprof.profdata"] = bytes(patch(data, 8, "<Q", version | (1 << 62)))
     return files
 
 

@@ -57,6 +57,7 @@ const CorpusCase kCases[] = {
     {"profile-truncated.profdata", "truncated: the profile summary runs past the end"},
     {"profile-header-only.profdata", "truncated: 16 bytes, shorter than an indexed profile header"},
     {"profile-future-version.profdata", "unsupported instrumentation profile format version"},
+    {"profile-memprof.profdata", "carries a memory profile (MemProf) section"},
     {"manifest-not-json.json", "is not a profile manifest: invalid JSON"},
     {"manifest-no-text-sha.json", "no \"text_profile_sha256\" field"},
     {"manifest-bad-sha.json", "\"text_profile_sha256\" is not a sha256"},
