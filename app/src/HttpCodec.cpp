@@ -1,0 +1,160 @@
+#include "HttpCodec.hpp"
+
+#include <future>
+#include <sstream>
+
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include "Api.hpp"
+
+namespace pgokit {
+
+namespace http = boost::beast::http;
+
+namespace {
+
+Method to_method(http::verb verb) noexcept {
+  switch (verb) {
+    case http::verb::get:
+      return Method::get;
+    case http::verb::head:
+      return Method::head;
+    case http::verb::post:
+      return Method::post;
+    case http::verb::put:
+      return Method::put;
+    case http::verb::patch:
+      return Method::patch;
+    case http::verb::delete_:
+      return Method::del;
+    case http::verb::options:
+      return Method::options;
+    default:
+      return Method::other;
+  }
+}
+
+}  // namespace
+
+void HttpCodec::reset(std::optional<Parser>& parser, const Limits& limits) {
+  parser.emplace();
+  parser->header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+  parser->body_limit(static_cast<std::uint64_t>(limits.max_body_bytes));
+}
+
+Request HttpCodec::to_request(BeastRequest&& message) {
+  Request request;
+  request.method = to_method(message.method());
+  request.target = std::string(message.target());
+  if (const auto it = message.find(http::field::content_type); it != message.end()) {
+    request.content_type = std::string(it->value());
+  }
+  request.version = message.version();
+  request.keep_alive = message.keep_alive();
+  request.body = std::move(message.body());
+  return request;
+}
+
+HttpCodec::BeastResponse HttpCodec::to_beast(Response&& response, unsigned version,
+                                             bool keep_alive, bool head) {
+  // Answer in the client's version when it is one we speak; anything else gets HTTP/1.1.
+  BeastResponse message{static_cast<http::status>(response.status), version == 10 ? 10U : 11U};
+  message.set(http::field::server, "pgokit-server");
+  if (!response.content_type.empty()) {
+    message.set(http::field::content_type, response.content_type);
+  }
+  for (auto& [name, value] : response.headers) {
+    message.set(name, value);
+  }
+  message.body() = std::move(response.body);
+  message.keep_alive(keep_alive);
+  message.prepare_payload();
+  if (head) {
+    const auto size = message.body().size();
+    message.body().clear();
+    message.content_length(size);
+  }
+  return message;
+}
+
+std::optional<RequestError> HttpCodec::classify(const boost::system::error_code& error) noexcept {
+  if (error.category() != http::make_error_code(http::error::bad_method).category()) {
+    return std::nullopt;
+  }
+  switch (static_cast<http::error>(error.value())) {
+    case http::error::end_of_stream:
+    case http::error::partial_message:
+    case http::error::need_more:
+    case http::error::short_read:
+      // The peer stopped sending: nobody is waiting for an answer.
+      return std::nullopt;
+    case http::error::header_limit:
+    case http::error::buffer_overflow:
+      return RequestError::header_too_large;
+    case http::error::body_limit:
+      return RequestError::body_too_large;
+    default:
+      return RequestError::malformed;
+  }
+}
+
+std::string HttpCodec::serialize(const BeastResponse& response) {
+  std::ostringstream out;
+  out << response;
+  return std::move(out).str();
+}
+
+std::string HttpCodec::process(std::string_view input, Api& api, const Limits& limits) {
+  std::string output;
+  std::optional<Parser> parser;
+  while (!input.empty()) {
+    reset(parser, limits);
+    parser->eager(true);
+    boost::system::error_code ec;
+    while (!parser->is_done()) {
+      std::size_t used = 0;
+      if (!input.empty()) {
+        used = parser->put(boost::asio::buffer(input.data(), input.size()), ec);
+        input.remove_prefix(used);
+      }
+      if (ec == http::error::need_more) {
+        ec = {};
+      }
+      if (!ec && used == 0) {
+        // All remaining bytes were offered and none could be used: the stream ended inside
+        // a request (put_eof says whether that still completes it).
+        parser->put_eof(ec);
+      }
+      if (ec) {
+        if (const auto kind = classify(ec)) {
+          output += serialize(to_beast(api.reject(*kind), 11, false));
+        }
+        return output;
+      }
+      if (used == 0 && !parser->is_done()) {
+        return output;
+      }
+    }
+
+    Request request = to_request(parser->release());
+    const unsigned version = request.version;
+    const bool keep_alive = request.keep_alive;
+    const bool head = request.method == Method::head;
+    std::promise<Response> promise;
+    auto future = promise.get_future();
+    api.handle(std::move(request), [&promise](Response response) {
+      promise.set_value(std::move(response));
+    });
+    Response response = future.get();
+    const bool keep = keep_alive && !response.close;
+    output += serialize(to_beast(std::move(response), version, keep, head));
+    if (!keep) {
+      break;
+    }
+  }
+  return output;
+}
+
+}  // namespace pgokit

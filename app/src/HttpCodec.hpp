@@ -1,0 +1,59 @@
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/system/error_code.hpp>
+
+#include "Request.hpp"
+#include "Response.hpp"
+
+namespace pgokit {
+
+class Api;
+
+// Translates between Beast's HTTP messages and the API's Request/Response, and runs whole
+// byte streams through the API with exactly the parser settings a Connection uses.
+class HttpCodec {
+ public:
+  using BeastRequest = boost::beast::http::request<boost::beast::http::string_body>;
+  using BeastResponse = boost::beast::http::response<boost::beast::http::string_body>;
+  using Parser = boost::beast::http::request_parser<boost::beast::http::string_body>;
+
+  // Size limits applied while parsing.
+  struct Limits {
+    std::size_t max_header_bytes = 8 * 1024;    // request line + headers
+    std::size_t max_body_bytes = 1024 * 1024;   // body, declared or chunked
+  };
+
+  // A fresh parser for one request, with `limits` applied.
+  static void reset(std::optional<Parser>& parser, const Limits& limits);
+
+  // The Request for a parsed message (the body is moved out).
+  static Request to_request(BeastRequest&& message);
+
+  // The Beast message for a Response; `keep_alive` sets the Connection header. For a HEAD
+  // request (`head`) the body is dropped and Content-Length still gives its size.
+  static BeastResponse to_beast(Response&& response, unsigned version, bool keep_alive,
+                                bool head = false);
+
+  // How a read error should be answered: nullopt when it is not a protocol error (the peer
+  // left, a timeout, shutdown), in which case the connection just closes.
+  static std::optional<RequestError> classify(const boost::system::error_code& error) noexcept;
+
+  // The response's wire bytes.
+  static std::string serialize(const BeastResponse& response);
+
+  // Serves a byte stream as one connection would: parses each pipelined request, handles it
+  // (waiting for task workers), and returns the concatenated response bytes. Stops after a
+  // response that closes the connection; an incomplete final request gets no response, as a
+  // real client that stops sending would get none before the read timeout.
+  static std::string process(std::string_view input, Api& api, const Limits& limits);
+};
+
+}  // namespace pgokit
