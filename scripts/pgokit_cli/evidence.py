@@ -4,6 +4,7 @@ silently did nothing)."""
 
 from pathlib import Path
 
+from pgokit_cli.fileutil import sha256_text
 from pgokit_cli.runner import Runner
 
 
@@ -30,3 +31,14 @@ def elf_machine(runner: Runner, llvm_root: Path, binary: Path) -> str:
         if line.strip().startswith("Machine:"):
             return line.split(":", 1)[1].strip()
     return "unknown"
+
+
+def text_hash(runner: Runner, llvm_root: Path, binary: Path) -> str:
+    """sha256 over the .text* sections' bytes: the same code gives the same
+    hash, whatever the notes, paths or build ids around it."""
+    readelf = llvm_root / "bin" / "llvm-readelf"
+    parts = []
+    for name in sorted(n for n in section_names(runner, llvm_root, binary) if n.startswith(".text")):
+        dump = runner.run([readelf, "--hex-dump", name, binary]).stdout
+        parts.append(name + "\n" + "\n".join(dump.splitlines()[1:]))
+    return sha256_text("\n".join(parts))

@@ -295,6 +295,7 @@ class Pipeline:
             raise PgokitError(f"{binary} has no .text.hot section: the profile did not reach code generation",
                               hint=f"check {self.text_profile} matches this source (pgokit profile show)")
         return {"profile_sha256": sha256_file(self.profdata), "diagnostics": diags.to_json(),
+                "text_sha256": evidence.text_hash(self.runner, self.llvm, binary),
                 "text_hot": True, "reused_profile_from": self.opts.reuse_profile}
 
     def stage_bolt_instrument(self, mode):

@@ -2,26 +2,16 @@
 in the preset's own folder (build/ARCH-STAGE)."""
 
 import json
+from pathlib import Path
 
 import click
 
 from pgokit_cli import cmake, evidence, profiles
 from pgokit_cli.context import ARCHES, Context
-from pgokit_cli.fileutil import sha256_text
 from pgokit_cli.pipeline import TARGET
 from pgokit_cli.toolchain import llvm_tool
 
 STAGES = ["release", "instrumented", "optimized"]
-
-
-def text_section_hash(ctx: Context, binary) -> str:
-    """sha256 of the code (.text* sections): equal code, whatever the notes or paths."""
-    readelf = llvm_tool(ctx.llvm_root, "llvm-readelf")
-    digest = []
-    for name in sorted(n for n in evidence.section_names(ctx.runner, ctx.llvm_root, binary) if n.startswith(".text")):
-        dump = ctx.runner.run([readelf, "--hex-dump", name, binary]).stdout
-        digest.append(name + "\n" + "\n".join(dump.splitlines()[1:]))
-    return sha256_text("\n".join(digest))
 
 
 @click.command("build")
@@ -29,24 +19,26 @@ def text_section_hash(ctx: Context, binary) -> str:
 @click.option("--stage", type=click.Choice(STAGES), required=True)
 @click.option("--profile", type=click.Path(dir_okay=False), default=None,
               help="Text or indexed profile for --stage optimized [profiles/ARCH/pgokit-server.proftext].")
+@click.option("--build-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Build folder [build/ARCH-STAGE, the preset's].")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
-def command(ctx: Context, arch: str, stage: str, profile: str | None, as_json: bool) -> None:
+def command(ctx: Context, arch: str, stage: str, profile: str | None, build_dir: Path | None,
+            as_json: bool) -> None:
     """Configure and build pgokit-server for ARCH at STAGE with its preset."""
     preset = f"{arch}-{stage}"
-    build_dir = ctx.build_root / preset
+    build_dir = build_dir or ctx.build_root / preset
     cache = {}
     if stage == "optimized":
-        from pathlib import Path
-
         source = Path(profile) if profile else ctx.repo_root / "profiles" / arch / f"{TARGET}.proftext"
-        indexed = ctx.build_root / "profiles" / arch / f"{TARGET}.profdata"
+        # Where the optimized preset looks for it (PGOKIT_PROFILE in CMakePresets.json).
+        indexed = build_dir / f"{TARGET}.profdata"
         profiles.from_text(ctx.runner, llvm_tool(ctx.llvm_root, "llvm-profdata"), source, indexed)
         cache["PGOKIT_PROFILE"] = str(indexed)
     cmake.configure(ctx.runner, ctx.repo_root, preset, build_dir, cache)
     log = cmake.build(ctx.runner, ctx.console, build_dir, TARGET)
     binary = cmake.target_file(ctx.runner, build_dir, TARGET)
-    result = {"arch": arch, "stage": stage, "binary": str(binary), "text_sha256": text_section_hash(ctx, binary)}
+    result = {"arch": arch, "stage": stage, "binary": str(binary), "text_sha256": evidence.text_hash(ctx.runner, ctx.llvm_root, binary)}
     if stage == "optimized":
         diags = cmake.ProfileDiagnostics.parse(log)
         ctx.console.info(f"profile diagnostics: {diags.summary()}")
