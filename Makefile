@@ -19,13 +19,13 @@ setup:
 ## pgo-ARCH: every stage for one arch; the binary lands in dist/ARCH/
 pgo: $(addprefix pgo-,$(ARCHES))
 
-pgo-%: setup
+$(addprefix pgo-,$(ARCHES)): pgo-%: setup
 	$(PGOKIT) pipeline --arch $* $(PGO_FLAGS)
 
 ## build: the release build of everything, for x86_64 and arm64
 build: $(addprefix build-,$(ARCHES))
 
-build-%: setup
+$(addprefix build-,$(ARCHES)): build-%: setup
 	cmake --preset $*-release
 	cmake --build --preset $*-release
 
@@ -35,12 +35,13 @@ test: test-scripts $(addprefix test-,$(ARCHES))
 test-scripts: setup
 	$(PYTHON) -m pytest -q scripts/tests
 
-test-%: build-%
+$(addprefix test-,$(ARCHES)): test-%: build-%
 	ctest --preset $*-release
 
-## clean: remove build folders (keeps the sysroot and downloaded packages)
+## clean: remove build folders and dist/ (keeps the sysroot and downloaded packages)
 clean:
-	rm -rf $(addprefix build/,$(addsuffix -release,$(ARCHES))) dist
+	[ ! -d build ] || find build -mindepth 1 -maxdepth 1 ! -name sysroot -exec rm -rf {} +
+	rm -rf dist
 
 ## distclean: remove everything set-up and builds made inside the checkout
 distclean:
