@@ -6,6 +6,7 @@
 
 #include "llvm/BinaryFormat/ELF.h"
 
+#include <array>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -204,14 +205,23 @@ TEST_F(Rules, HalfTheHotFunctionsInTextHotIsEnough) {
 
 TEST_F(Rules, FewerHotFunctionsInTextHotFail) {
   profile();
-  profile_->functions.insert(profile_->functions.begin() + 2,
-                             ProfiledFunction{"_Z4coolv", "_Z4coolv", 2000, 2000, 2000});
-  elf_.symbols.push_back({"_Z4coolv", 0x1200, 0x40, ELF::STT_FUNC, ELF::STB_GLOBAL});
+  // Eight more hot functions, all laid out outside .text.hot: 1 of 10 placed.
+  // The ELF model's names are StringRefs: keep the strings alive.
+  static const std::array<std::string, 8> names = {"_Z5cool0v", "_Z5cool1v", "_Z5cool2v",
+                                                   "_Z5cool3v", "_Z5cool4v", "_Z5cool5v",
+                                                   "_Z5cool6v", "_Z5cool7v"};
+  for (int i = 0; i < 8; ++i) {
+    const std::string& name = names[static_cast<std::size_t>(i)];
+    profile_->functions.insert(profile_->functions.begin() + 2,
+                               ProfiledFunction{name, name, 2000, 2000, 2000});
+    elf_.symbols.push_back({name, static_cast<std::uint64_t>(0x1200 + 0x40 * i), 0x40,
+                            ELF::STT_FUNC, ELF::STB_GLOBAL});
+  }
   const Finding finding = checkOne("pgo.hot-functions", "optimized");
   EXPECT_EQ(finding.status, Status::Fail);
   EXPECT_EQ(finding.reason,
-            "1/3 (33%) in .text.hot (hottest 3 with a symbol, entry count >= "
-            "1000), below 40%");
+            "1/10 (10%) in .text.hot (hottest 10 with a symbol, entry count >= "
+            "1000), below 20%");
   EXPECT_EQ(finding.hint, "was the binary laid out from another profile?");
   // --top limits the candidates to the hottest.
   const Report top1 = validate(
