@@ -57,4 +57,4 @@ def main() -> None:
             raise
         click.echo(f"pgokit: internal error: {exc!r} (rerun with --debug for a traceback)", err=True)
         sys.exit(1)
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)

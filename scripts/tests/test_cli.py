@@ -57,3 +57,17 @@ def test_pipeline_rejects_reusing_its_own_arch_profile():
     result = CliRunner(mix_stderr=False).invoke(cli, ["pipeline", "--arch", "arm64", "--reuse-profile", "arm64"])
     assert result.exit_code == 2
     assert "other arch" in result.stderr
+
+
+def test_launcher_exit_code_is_the_commands(tmp_path):
+    """Through scripts/pgokit, not Click's runner: a failed doctor exits 1."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    launcher = Path(__file__).resolve().parents[1] / "pgokit"
+    env = {**os.environ, "PGOKIT_LLVM_ROOT": str(tmp_path / "no-llvm"),
+           "PGOKIT_SYSROOT": str(tmp_path / "no-sysroot")}
+    proc = subprocess.run([launcher, "doctor", "--json"], env=env, capture_output=True, text=True)
+    assert proc.returncode == 1, proc.stderr
+    assert subprocess.run([launcher, "--help"], capture_output=True).returncode == 0
