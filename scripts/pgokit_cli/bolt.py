@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pgokit_cli.errors import PgokitError
+from pgokit_cli.fileutil import staged_output
 from pgokit_cli.runner import Runner
 
 
@@ -50,20 +51,17 @@ def merge_fdata(runner: Runner, llvm_root: Path, files: list[Path], output: Path
     result = runner.run([llvm_root / "bin" / "merge-fdata", *files])
     if not result.stdout.strip():
         raise BoltError(f"merge-fdata produced an empty profile from {len(files)} file(s)")
-    tmp = output.with_name(f".{output.name}.tmp")
-    tmp.write_text(result.stdout)
-    os.replace(tmp, output)
+    with staged_output(output) as tmp:
+        tmp.write_text(result.stdout)
 
 
 def perf_to_fdata(runner: Runner, llvm_root: Path, binary: Path, perf_data: Path, output: Path) -> None:
     """Converts perf samples of binary into BOLT's profile format."""
-    tmp = output.with_name(f".{output.name}.tmp")
-    result = runner.run([llvm_root / "bin" / "perf2bolt", "-p", perf_data, "-o", tmp, binary], check=False)
-    if result.returncode != 0 or not tmp.exists() or tmp.stat().st_size == 0:
-        tmp.unlink(missing_ok=True)
-        raise BoltError(f"perf2bolt found no usable samples in {perf_data}: "
-                        + " | ".join((result.stderr or result.stdout).strip().splitlines()[-3:]))
-    os.replace(tmp, output)
+    with staged_output(output) as tmp:
+        result = runner.run([llvm_root / "bin" / "perf2bolt", "-p", perf_data, "-o", tmp, binary], check=False)
+        if result.returncode != 0 or not tmp.exists() or tmp.stat().st_size == 0:
+            raise BoltError(f"perf2bolt found no usable samples in {perf_data}: "
+                            + " | ".join((result.stderr or result.stdout).strip().splitlines()[-3:]))
 
 
 def optimize_flags(arch: str) -> list[str]:
@@ -117,15 +115,14 @@ def optimize(runner: Runner, llvm_root: Path, binary: Path, fdata: Path, output:
 
 
 def _run_bolt(runner: Runner, argv: list, output: Path) -> str:
-    tmp = output.with_name(f".{output.name}.tmp")
-    argv = [str(a) if a != output else str(tmp) for a in argv]
-    result = runner.run(argv, check=False)
-    text = result.stdout + result.stderr
-    if result.returncode != 0 or not tmp.exists():
-        tmp.unlink(missing_ok=True)
-        errors = [l for l in text.splitlines() if "ERROR" in l or "error" in l] or text.splitlines()[-5:]
-        raise BoltError(f"llvm-bolt failed on {argv[1]}: " + " | ".join(errors[:5]))
-    os.replace(tmp, output)
+    """Runs llvm-bolt with argv, its -o redirected to a staged file."""
+    with staged_output(output) as tmp:
+        argv = [str(a) if a != output else str(tmp) for a in argv]
+        result = runner.run(argv, check=False)
+        text = result.stdout + result.stderr
+        if result.returncode != 0 or not tmp.exists():
+            errors = [l for l in text.splitlines() if "ERROR" in l or "error" in l] or text.splitlines()[-5:]
+            raise BoltError(f"llvm-bolt failed on {argv[1]}: " + " | ".join(errors[:5]))
     return text
 
 

@@ -85,12 +85,3 @@ def build(runner: Runner, console: Console, build_dir: Path, target: str) -> str
     except CommandFailed as exc:
         raise PgokitError(f"build of {target} failed in {build_dir}", hint=exc.format_message()) from exc
     return result.stdout + result.stderr
-
-
-def target_file(runner: Runner, build_dir: Path, target: str) -> Path:
-    """Where target's binary is (read from the build tree's file API would be
-    heavier; the reference layout puts executables under their source folder)."""
-    hits = [p for p in build_dir.rglob(target) if p.is_file() and p.stat().st_mode & 0o111]
-    if not hits:
-        raise PgokitError(f"no executable named {target} under {build_dir}")
-    return min(hits, key=lambda p: len(p.parts))

@@ -27,7 +27,7 @@ class ToolNotFound(PgokitError):
         fix = f"apt-get install {package}" if package else None
         super().__init__(
             f"{tool} not found",
-            hint=f"run 'make setup'" + (f" (or: {fix})" if fix else ""),
+            hint="run 'make setup'" + (f" (or: {fix})" if fix else ""),
         )
 
 

@@ -4,6 +4,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -13,6 +14,11 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def sha256_or_none(path: Path) -> str | None:
+    """sha256 of path, or None while it does not exist (a stage key's input)."""
+    return sha256_file(path) if Path(path).exists() else None
 
 
 def sha256_text(text: str) -> str:
@@ -41,11 +47,19 @@ def _usual_mode(path) -> None:
     os.chmod(path, 0o666 & ~umask)
 
 
-def promote(tmp: Path, final: Path) -> None:
-    """Move a finished output into place (same file system: atomic)."""
+@contextmanager
+def staged_output(final: Path):
+    """A path beside final for a tool to write; moved onto final when the block
+    succeeds, removed when it fails: final is never half-written. The tool
+    creates the file, so it keeps the mode the tool gives it (executables too)."""
+    final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
-    _usual_mode(tmp)
-    os.replace(tmp, final)
+    tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
+    try:
+        yield tmp
+        os.replace(tmp, final)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def fresh_dir(path: Path) -> Path:

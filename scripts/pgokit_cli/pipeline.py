@@ -1,13 +1,12 @@
 """The staged pipeline for one arch, each stage an artifact-to-artifact step:
 
     instrument -> train -> merge -> optimize -> bolt-instrument -> bolt-train
-      -> bolt -> verify -> dist
+      -> bolt -> verify -> dist -> validate
 
 Every stage is content-addressed (see stages.py): rerunning with nothing
 changed redoes nothing and says so; --from forces a stage and what follows."""
 
 import json
-import os
 import shutil
 import time
 import urllib.error
@@ -16,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pgokit_cli import bolt, cmake, evidence, profiles, provenance, training, validator
-from pgokit_cli.context import ARCHES, Context
+from pgokit_cli.context import Context
 from pgokit_cli.errors import PgokitError
-from pgokit_cli.fileutil import fresh_dir, sha256_file, write_atomically
+from pgokit_cli.fileutil import fresh_dir, sha256_file, sha256_or_none, staged_output, write_atomically
 from pgokit_cli.stages import StageCache, fingerprint, source_commit, tree_digest
 from pgokit_cli.toolchain import parse_llvm_version
 
@@ -27,7 +26,14 @@ STAGES = ["instrument", "train", "merge", "optimize", "bolt-instrument", "bolt-t
 TARGET = "pgokit-server"
 # What the reference server's build depends on (the tree digest's inputs).
 SOURCE_PATHS = ["app", "cmake", "toolchains", "CMakeLists.txt", "CMakePresets.json"]
-# Python pieces whose change alters what a stage produces.
+
+
+def server_binary(build_dir: Path) -> Path:
+    """Where a build of the reference server puts it (app/ in the build tree)."""
+    return build_dir / "app" / TARGET
+
+
+# What llvm-readelf's Machine line says for each arch.
 ELF_MACHINES = {"x86_64": "X86-64", "arm64": "AArch64"}
 
 
@@ -109,6 +115,11 @@ class Pipeline:
     def scenario_name(self) -> str:
         return self.opts.scenario.stem
 
+    @property
+    def trained_under_emulation(self) -> bool:
+        """arm64 is trained under qemu here, unless it reuses x86_64's profile."""
+        return self.arch == "arm64" and not self.opts.reuse_profile
+
     # ---- running ---------------------------------------------------------
 
     def run(self) -> dict:
@@ -125,7 +136,7 @@ class Pipeline:
             self._run_stage(stage)
         summary = {
             "arch": self.arch,
-            "trained_under_emulation": self.arch == "arm64",
+            "trained_under_emulation": self.trained_under_emulation,
             "scenario": self.scenario_name(),
             "seconds": round(time.monotonic() - start, 1),
             "stages": [o.__dict__ for o in self.outcomes],
@@ -141,7 +152,8 @@ class Pipeline:
             self.console.info(f"{stage:16} up to date")
             self.outcomes.append(StageOutcome(stage, "up to date", 0.0, record.get("details", {})))
             return
-        # Anything after a stage that ran must run too (its inputs are new).
+        # A stage that runs changes its outputs, and with them the keys of the
+        # stages that read them: those rerun without being told.
         with self.console.section(f"{self.arch}: {stage}"):
             details = method("run")
         outputs = outputs_fn()
@@ -154,16 +166,22 @@ class Pipeline:
     def _build_dir(self, stage: str) -> Path:
         return self.work / f"build-{stage}"
 
+    def _binary(self, stage: str) -> Path:
+        return server_binary(self._build_dir(stage))
+
     def _configure_and_build(self, stage: str, cache: dict[str, str] | None = None) -> tuple[Path, str]:
         build_dir = self._build_dir(stage)
         cmake.configure(self.runner, self.ctx.repo_root, f"{self.arch}-{stage}", build_dir,
                         {"BUILD_TESTING": "OFF", **(cache or {})})
         log = cmake.build(self.runner, self.console, build_dir, TARGET)
-        return cmake.target_file(self.runner, build_dir, TARGET), log
+        binary = self._binary(stage)
+        if not binary.exists():
+            raise PgokitError(f"the build of {TARGET} in {build_dir} left no {binary}")
+        return binary, log
 
     @property
     def instrumented_binary(self) -> Path:
-        return self._build_dir("instrumented") / "app" / TARGET
+        return self._binary("instrumented")
 
     @property
     def raw_dir(self) -> Path:
@@ -184,7 +202,7 @@ class Pipeline:
 
     @property
     def optimized_binary(self) -> Path:
-        return self._build_dir("optimized") / "app" / TARGET
+        return self._binary("optimized")
 
     @property
     def bolt_instrumented(self) -> Path:
@@ -199,7 +217,7 @@ class Pipeline:
         return self.work / "bolt" / f"{TARGET}.bolt"
 
     def _load_key(self) -> dict:
-        return {"scenario": sha256_file(self.opts.scenario) if self.opts.scenario.is_file() else "missing",
+        return {"scenario": sha256_or_none(self.opts.scenario),
                 "duration": self.opts.duration, "connections": self.opts.connections,
                 "seed_orders": self.opts.seed_orders, "threads": self.opts.server_threads}
 
@@ -213,25 +231,22 @@ class Pipeline:
             raise PgokitError(f"{binary} has no __llvm_prf_cnts section: it is not instrumented")
         return {"binary": str(binary)}
 
-    _prefix: list[str] = []
-
-    def _server_argv(self, binary: Path) -> list[str]:
-        return [*self._prefix, *self.emulator(), str(binary), "--port", "0",
+    def _server_argv(self, binary: Path, prefix: tuple[str, ...] = ()) -> list[str]:
+        """The server's command line; prefix wraps it (e.g. in perf record)."""
+        return [*prefix, *self.emulator(), str(binary), "--port", "0",
                 "--seed-orders", str(self.opts.seed_orders),
                 "--threads", str(self.opts.server_threads)]
 
-    def _train(self, binary: Path, env: dict[str, str], log_name: str) -> training.LoadResult:
-        if not self.opts.scenario.is_file():
-            raise training.TrainingFailed(f"scenario file not found: {self.opts.scenario}",
-                                          hint="name one of profiles/scenarios/*.lua or give a path")
-        if not shutil.which("wrk"):
-            raise training.TrainingFailed("wrk not found", hint="make setup (or: apt-get install wrk)")
+    def _train(self, binary: Path, env: dict[str, str], log_name: str,
+               prefix: tuple[str, ...] = ()) -> training.LoadResult:
+        # Before the server starts: a missing scenario or wrk should not cost a start-up.
+        wrk = training.check_load_inputs(self.opts.scenario)
         if self.arch == "arm64":
             self.console.info("training under emulation (qemu-aarch64): timings are not arm64 hardware's")
-        server = training.start_server(self._server_argv(binary), env, self.work / "logs" / log_name,
-                                       self.console)
+        server = training.start_server(self._server_argv(binary, prefix), env,
+                                       self.work / "logs" / log_name, self.console)
         try:
-            load = training.run_load("wrk", self.opts.scenario, server, duration=self.opts.duration,
+            load = training.run_load(wrk, self.opts.scenario, server, duration=self.opts.duration,
                                      connections=self.opts.connections, threads=self.opts.wrk_threads,
                                      console=self.console)
         except BaseException:
@@ -249,8 +264,8 @@ class Pipeline:
 
     def stage_train(self, mode):
         if mode == "key":
-            return fingerprint({"bin": sha256_file(self.instrumented_binary) if self.instrumented_binary.exists()
-                                else None, **self._load_key()}), lambda: [self.raw_dir]
+            return fingerprint({"bin": sha256_or_none(self.instrumented_binary), **self._load_key()}), \
+                lambda: [self.raw_dir]
         raw = fresh_dir(self.raw_dir)
         # %m: one file per binary signature, %p: one per process; never clobbered.
         env = {"LLVM_PROFILE_FILE": str(raw / f"{TARGET}_%m_%p.profraw")}
@@ -281,8 +296,8 @@ class Pipeline:
 
     def stage_optimize(self, mode):
         if mode == "key":
-            text = sha256_file(self.text_profile) if self.text_profile.exists() else None
-            return fingerprint({"src": self.source_digest(), "tc": self.toolchain(), "profile": text}), \
+            return fingerprint({"src": self.source_digest(), "tc": self.toolchain(),
+                                "profile": sha256_or_none(self.text_profile)}), \
                 lambda: [self.optimized_binary, self.profdata]
         tool = self.llvm / "bin" / "llvm-profdata"
         # The build reads the committed text form, so a build from git alone is the same build.
@@ -300,8 +315,8 @@ class Pipeline:
 
     def stage_bolt_instrument(self, mode):
         if mode == "key":
-            return fingerprint({"bin": sha256_file(self.optimized_binary) if self.optimized_binary.exists()
-                                else None}), lambda: [self.bolt_instrumented]
+            return fingerprint({"bin": sha256_or_none(self.optimized_binary)}), \
+                lambda: [self.bolt_instrumented]
         fresh_dir(self.bolt_instrumented.parent / "fdata")
         bolt.instrument(self.runner, self.llvm, self.optimized_binary, self.bolt_instrumented,
                         self.bolt_instrumented.parent / "fdata" / f"{TARGET}.fdata", self.arch, self.sysroot)
@@ -310,7 +325,7 @@ class Pipeline:
     def stage_bolt_train(self, mode):
         if mode == "key":
             b = self.optimized_binary if self.opts.perf else self.bolt_instrumented
-            return fingerprint({"bin": sha256_file(b) if b.exists() else None, "perf": self.opts.perf,
+            return fingerprint({"bin": sha256_or_none(b), "perf": self.opts.perf,
                                 **self._load_key()}), lambda: [self.fdata]
         if self.opts.perf:
             return self._bolt_train_perf()
@@ -325,27 +340,24 @@ class Pipeline:
         perf_data = self.work / "bolt" / "perf.data"
         perf_data.parent.mkdir(parents=True, exist_ok=True)
         # cycles:u with -j any,u records taken branches: what BOLT's layout needs.
-        self._prefix = ["perf", "record", "-e", "cycles:u", "-j", "any,u", "-o", str(perf_data), "--"]
-        try:
-            load = self._train(self.optimized_binary, {}, "bolt-train-perf.log")
-        finally:
-            self._prefix = []
+        perf = ("perf", "record", "-e", "cycles:u", "-j", "any,u", "-o", str(perf_data), "--")
+        load = self._train(self.optimized_binary, {}, "bolt-train-perf.log", prefix=perf)
         bolt.perf_to_fdata(self.runner, self.llvm, self.optimized_binary, perf_data, self.fdata)
         return {"requests": load.requests, "mode": "perf"}
 
     def stage_bolt(self, mode):
         if mode == "key":
-            parts = {"bin": sha256_file(self.optimized_binary) if self.optimized_binary.exists() else None,
-                     "fdata": sha256_file(self.fdata) if self.fdata.exists() else None,
+            parts = {"bin": sha256_or_none(self.optimized_binary), "fdata": sha256_or_none(self.fdata),
                      "flags": bolt.optimize_flags(self.arch)}
             return fingerprint(parts), lambda: [self.bolted]
         profile_sha = sha256_file(self.profdata)[:16]
         result = bolt.optimize(self.runner, self.llvm, self.optimized_binary, self.fdata, self.bolted,
                                self.arch, bolt_id=f"pgokit:{TARGET}:{self.arch}:{profile_sha}")
-        notes = self.runner.run([self.llvm / "bin" / "llvm-readelf", "--notes", self.bolted]).stdout
+        has_note = ".note.bolt_info" in evidence.section_names(self.runner, self.llvm, self.bolted)
         syms = evidence.symbols(self.runner, self.llvm, self.bolted, {"__hot_start", "__hot_end"})
-        if "BOLT" not in notes.upper() or syms != {"__hot_start", "__hot_end"}:
-            raise PgokitError(f"{self.bolted} lacks BOLT's note or hot-text symbols (found {sorted(syms)})")
+        if not has_note or syms != {"__hot_start", "__hot_end"}:
+            raise PgokitError(f"{self.bolted} lacks BOLT's note or hot-text symbols "
+                              f"(.note.bolt_info: {has_note}; symbols: {sorted(syms)})")
         for name in ("taken branches", "executed instructions"):
             b, a = result.dyno_before.get(name), result.dyno_after.get(name)
             if b:
@@ -355,8 +367,7 @@ class Pipeline:
 
     def stage_verify(self, mode):
         if mode == "key":
-            return fingerprint({"bin": sha256_file(self.bolted) if self.bolted.exists() else None,
-                                "v": 1}), lambda: []
+            return fingerprint({"bin": sha256_or_none(self.bolted)}), lambda: []
         machine = evidence.elf_machine(self.runner, self.llvm, self.bolted)
         if ELF_MACHINES[self.arch] not in machine:
             raise PgokitError(f"{self.bolted} is {machine}, expected {ELF_MACHINES[self.arch]}")
@@ -379,7 +390,7 @@ class Pipeline:
             "target": TARGET,
             "arch": self.arch,
             "stages": stages,
-            "trained_under_emulation": self.arch == "arm64" and not self.opts.reuse_profile,
+            "trained_under_emulation": self.trained_under_emulation,
             "scenario": self.scenario_name(),
             "profile_sha256": sha256_file(self.profdata),
             "text_profile_sha256": sha256_file(self.text_profile),
@@ -391,15 +402,10 @@ class Pipeline:
     def stage_dist(self, mode):
         final = self.dist / TARGET
         if mode == "key":
-            return fingerprint({"bin": sha256_file(self.bolted) if self.bolted.exists() else None,
-                                "provenance": self.provenance_record()}), lambda: [final]
-        self.dist.mkdir(parents=True, exist_ok=True)
-        tmp = self.dist / f".{TARGET}.tmp"
-        try:
+            return fingerprint({"bin": sha256_or_none(self.bolted), "provenance": self.provenance_record()}), \
+                lambda: [final]
+        with staged_output(final) as tmp:
             provenance.embed(self.runner, self.llvm, self.bolted, tmp, self.provenance_record())
-            os.replace(tmp, final)
-        finally:
-            tmp.unlink(missing_ok=True)
         self.console.ok(f"{final} ({final.stat().st_size} bytes)")
         return {"binary": str(final), "sha256": sha256_file(final)}
 
@@ -410,10 +416,9 @@ class Pipeline:
         if mode == "key":
             tool = validator.binary(self.ctx)
             self._validator = tool
-            return fingerprint({"bin": sha256_file(final) if final.exists() else None,
-                                "validator": sha256_file(tool),
-                                "profile": sha256_file(self.profdata) if self.profdata.exists() else None,
-                                "manifest": sha256_file(manifest) if manifest and manifest.exists() else None}), \
+            return fingerprint({"bin": sha256_or_none(final), "validator": sha256_file(tool),
+                                "profile": sha256_or_none(self.profdata),
+                                "manifest": sha256_or_none(manifest) if manifest else None}), \
                 lambda: []
         code, report = validator.run(self._validator, self.arch, final, expect="dist", profile=self.profdata,
                                      manifest=manifest)

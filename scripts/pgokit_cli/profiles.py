@@ -5,12 +5,11 @@ these functions decide what is usable and never leave a half-written output."""
 import datetime
 import json
 import re
-import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pgokit_cli.errors import PgokitError
-from pgokit_cli.fileutil import promote, sha256_file, write_atomically
+from pgokit_cli.fileutil import sha256_file, staged_output, write_atomically
 from pgokit_cli.runner import Runner
 
 
@@ -92,20 +91,14 @@ def merge(runner: Runner, profdata: Path, sources: list[tuple[Path, int, str]], 
         detail = "; ".join(f"{Path(s['file']).name}: {s['reason']}" for s in skipped)
         raise ProfileError(f"no usable profile among {len(sources)} input(s): {detail}",
                            hint="retrain; a profile is written only when the program exits cleanly")
-    output.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=output.parent, prefix=f".{output.name}.", delete=False) as tmp:
-        tmp_path = Path(tmp.name)
-    try:
-        argv = [profdata, "merge", "--sparse", "--output", tmp_path]
+    with staged_output(output) as tmp:
+        argv = [profdata, "merge", "--sparse", "--output", tmp]
         argv += [f"--weighted-input={w},{p}" for p, w, _ in usable]
         runner.run(argv)
-        stats = read_stats(runner, profdata, tmp_path)
+        stats = read_stats(runner, profdata, tmp)
         if stats.functions == 0:
             raise ProfileError(f"the merged profile has no functions (inputs: {len(usable)})",
                                hint="was the binary built with -fprofile-instr-generate?")
-        promote(tmp_path, output)
-    finally:
-        tmp_path.unlink(missing_ok=True)
     inputs = [{"file": str(p), "weight": w, "origin": o, "sha256": sha256_file(p)} for p, w, o in usable]
     return MergedProfile(output, sha256_file(output), stats, inputs, skipped)
 
@@ -136,31 +129,19 @@ def _int(pattern: str, text: str) -> int:
 
 def to_text(runner: Runner, profdata: Path, profile: Path, output: Path) -> None:
     """The committable text form (diffable, independent of the binary format version)."""
-    output.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=output.parent, prefix=f".{output.name}.", delete=False) as tmp:
-        tmp_path = Path(tmp.name)
-    try:
-        runner.run([profdata, "merge", "--text", "--output", tmp_path, profile])
-        promote(tmp_path, output)
-    finally:
-        tmp_path.unlink(missing_ok=True)
+    with staged_output(output) as tmp:
+        runner.run([profdata, "merge", "--text", "--output", tmp, profile])
 
 
 def from_text(runner: Runner, profdata: Path, text_profile: Path, output: Path) -> None:
     """Back to the binary form the compiler reads."""
     if not text_profile.is_file():
         raise ProfileError(f"profile not found: {text_profile}", hint="run the pipeline's merge stage")
-    output.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=output.parent, prefix=f".{output.name}.", delete=False) as tmp:
-        tmp_path = Path(tmp.name)
-    try:
-        result = runner.run([profdata, "merge", "--sparse", "--output", tmp_path, text_profile], check=False)
+    with staged_output(output) as tmp:
+        result = runner.run([profdata, "merge", "--sparse", "--output", tmp, text_profile], check=False)
         if result.returncode != 0:
             raise ProfileError(f"{text_profile} is not a valid text profile: "
                                + (result.stderr.strip().splitlines() or ["unreadable"])[-1])
-        promote(tmp_path, output)
-    finally:
-        tmp_path.unlink(missing_ok=True)
 
 
 def write_manifest(path: Path, merged: MergedProfile, *, arch: str, target: str, llvm_version: str,

@@ -6,8 +6,10 @@ import json
 import os
 import re
 import selectors
+import shutil
 import signal
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -96,8 +98,6 @@ def start_server(argv: list[str], env: dict[str, str], log_path: Path, console: 
 
 
 def _drain_in_background(proc: subprocess.Popen, log) -> None:
-    import threading
-
     def pump():
         for line in proc.stdout:
             log.write(line)
@@ -168,20 +168,26 @@ def parse_wrk(text: str) -> LoadResult:
     )
 
 
-def run_load(wrk: str, scenario: Path, server: Server, *, duration: int, connections: int,
-             threads: int, console: Console) -> LoadResult:
-    """Drives server with wrk running scenario; fails if the server dies meanwhile."""
+def check_load_inputs(scenario: Path, wrk: str = "wrk") -> str:
+    """The scenario exists and wrk can be run; returns wrk's path."""
     if not scenario.is_file():
         raise TrainingFailed(f"scenario file not found: {scenario}",
                              hint="name one of profiles/scenarios/*.lua or give a path")
+    found = shutil.which(wrk)
+    if not found:
+        raise ToolNotFound("wrk", "wrk")
+    return found
+
+
+def run_load(wrk: str, scenario: Path, server: Server, *, duration: int, connections: int,
+             threads: int, console: Console) -> LoadResult:
+    """Drives server with wrk running scenario; fails if the server dies meanwhile."""
+    wrk = check_load_inputs(scenario, wrk)
     argv = [wrk, f"-t{threads}", f"-c{max(connections, threads)}", f"-d{duration}s",
             "--latency", "-s", str(scenario), server.url]
     console.detail("$ " + " ".join(argv))
-    try:
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, text=True)
-    except FileNotFoundError as exc:
-        raise ToolNotFound("wrk", "wrk") from exc
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, text=True)
     start = time.monotonic()
     while proc.poll() is None:
         if server.proc.poll() is not None:

@@ -8,7 +8,8 @@ import click
 
 from pgokit_cli import cmake, evidence, profiles
 from pgokit_cli.context import ARCHES, Context
-from pgokit_cli.pipeline import TARGET
+from pgokit_cli.errors import PgokitError
+from pgokit_cli.pipeline import TARGET, server_binary
 from pgokit_cli.toolchain import llvm_tool
 
 STAGES = ["release", "instrumented", "optimized"]
@@ -37,7 +38,9 @@ def command(ctx: Context, arch: str, stage: str, profile: str | None, build_dir:
         cache["PGOKIT_PROFILE"] = str(indexed)
     cmake.configure(ctx.runner, ctx.repo_root, preset, build_dir, cache)
     log = cmake.build(ctx.runner, ctx.console, build_dir, TARGET)
-    binary = cmake.target_file(ctx.runner, build_dir, TARGET)
+    binary = server_binary(build_dir)
+    if not binary.exists():
+        raise PgokitError(f"the build of {TARGET} in {build_dir} left no {binary}")
     result = {"arch": arch, "stage": stage, "binary": str(binary), "text_sha256": evidence.text_hash(ctx.runner, ctx.llvm_root, binary)}
     if stage == "optimized":
         diags = cmake.ProfileDiagnostics.parse(log)

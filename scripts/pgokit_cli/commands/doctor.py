@@ -2,6 +2,7 @@
 how to fix it. Works even when the toolchain is broken."""
 
 import json
+import shutil
 import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -59,8 +60,6 @@ def check_llvm(llvm_root: Path) -> list[Finding]:
 
 
 def check_host_tools() -> list[Finding]:
-    import shutil
-
     findings = []
     for tool, package in HOST_TOOLS.items():
         found = shutil.which(tool)
