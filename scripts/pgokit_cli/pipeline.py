@@ -163,14 +163,15 @@ class Pipeline:
     # Each stage_* returns (key, outputs) when asked for "key", and does the
     # work (returning details for the summary) when asked to "run".
 
-    def _build_dir(self, stage: str) -> Path:
+    def build_dir(self, stage: str) -> Path:
+        """The folder the pipeline builds a stage in (build/pgo/ARCH/build-STAGE)."""
         return self.work / f"build-{stage}"
 
     def _binary(self, stage: str) -> Path:
-        return server_binary(self._build_dir(stage))
+        return server_binary(self.build_dir(stage))
 
     def _configure_and_build(self, stage: str, cache: dict[str, str] | None = None) -> tuple[Path, str]:
-        build_dir = self._build_dir(stage)
+        build_dir = self.build_dir(stage)
         cmake.configure(self.runner, self.ctx.repo_root, f"{self.arch}-{stage}", build_dir,
                         {"BUILD_TESTING": "OFF", **(cache or {})})
         log = cmake.build(self.runner, self.console, build_dir, TARGET)

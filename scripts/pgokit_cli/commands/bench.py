@@ -11,21 +11,19 @@ from pgokit_cli.commands.pipeline import scenario_path
 from pgokit_cli.context import Context
 from pgokit_cli.errors import PgokitError
 from pgokit_cli.fileutil import write_atomically
-from pgokit_cli.pipeline import TARGET
+from pgokit_cli.pipeline import TARGET, Options, Pipeline, server_binary
 
 # The server runs single-threaded under valgrind so counts do not depend on scheduling.
 SERVER_ARGS = ["--port", "0", "--threads", "1", "--workers", "1", "--seed-orders", "100000"]
 
 
-def variants(ctx: Context, work: Path) -> dict[str, Path]:
+def variants(pipeline: Pipeline) -> dict[str, Path]:
     """The binaries compared: baseline -O2, PGO+ThinLTO, PGO+ThinLTO+BOLT."""
-    pgo = work / "x86_64"
-    found = {
-        "clang -O2": ctx.build_root / "pgo" / "x86_64" / "build-release" / "app" / TARGET,
-        "PGO+ThinLTO": pgo / "build-optimized" / "app" / TARGET,
-        "PGO+ThinLTO+BOLT": pgo / "bolt" / f"{TARGET}.bolt",
+    return {
+        "clang -O2": server_binary(pipeline.build_dir("release")),
+        "PGO+ThinLTO": pipeline.optimized_binary,
+        "PGO+ThinLTO+BOLT": pipeline.bolted,
     }
-    return found
 
 
 @click.command("bench")
@@ -40,9 +38,9 @@ def command(ctx: Context, scenario: str, requests: int, output: Path | None, as_
     """Instructions, I1 misses and branch mispredictions per request, x86_64.
 
     Run 'make pgo-x86_64' first; the -O2 baseline is built here if missing."""
-    work = ctx.build_root / "pgo"
-    binaries = variants(ctx, work)
-    baseline_dir = binaries["clang -O2"].parent.parent
+    pipeline = Pipeline(ctx, Options(arch="x86_64", scenario=scenario_path(ctx, scenario)))
+    binaries = variants(pipeline)
+    baseline_dir = pipeline.build_dir("release")
     cmake.configure(ctx.runner, ctx.repo_root, "x86_64-release", baseline_dir, {"BUILD_TESTING": "OFF"})
     cmake.build(ctx.runner, ctx.console, baseline_dir, TARGET)
     missing = [name for name, path in binaries.items() if not path.exists()]
