@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "BuildInfo.hpp"
+#include "BusyWorker.hpp"
 #include "Digest.hpp"
 #include "Metrics.hpp"
 #include "OrderStore.hpp"
@@ -326,14 +327,8 @@ TEST(ApiBackPressure, AnswersFullTaskQueueWith503) {
   Api api{store, metrics, pool, kBodyLimit, 8192};
 
   // Occupy the only worker, then the only queue slot.
-  std::promise<void> started;
-  std::promise<void> release;
-  auto gate = release.get_future().share();
-  ASSERT_TRUE(pool.try_submit([&started, gate] {
-    started.set_value();
-    gate.wait();
-  }));
-  started.get_future().wait();
+  test::BusyWorker worker(pool);
+  ASSERT_TRUE(worker.occupied());
   std::promise<Response> queued;
   Request request;
   request.method = Method::post;
@@ -347,7 +342,7 @@ TEST(ApiBackPressure, AnswersFullTaskQueueWith503) {
   EXPECT_EQ(busy.header("Retry-After"), "1");
   EXPECT_EQ(metrics.requests(static_cast<std::size_t>(Api::Route::tasks), 503), 1U);
 
-  release.set_value();
+  worker.release();
   EXPECT_EQ(queued.get_future().get().status, 200U);
   pool.shutdown();
   EXPECT_EQ(metrics.in_flight(), 0);

@@ -1,5 +1,7 @@
 #include "TaskPool.hpp"
 
+#include "BusyWorker.hpp"
+
 #include <atomic>
 #include <future>
 #include <stdexcept>
@@ -31,20 +33,14 @@ TEST(TaskPool, StartsAtLeastOneWorker) {
 
 TEST(TaskPool, RejectsWhenQueueIsFull) {
   TaskPool pool(1, 1);
-  std::promise<void> started;
-  std::promise<void> release;
-  auto gate = release.get_future().share();
-  ASSERT_TRUE(pool.try_submit([&started, gate] {
-    started.set_value();
-    gate.wait();
-  }));
-  started.get_future().wait();  // the only worker is busy, the queue is empty
+  test::BusyWorker busy(pool);  // the only worker is busy, the queue is empty
+  ASSERT_TRUE(busy.occupied());
   EXPECT_TRUE(pool.try_submit([] {}));
   EXPECT_EQ(pool.queued(), 1U);
   EXPECT_EQ(pool.running(), 1U);
   EXPECT_FALSE(pool.try_submit([] {}));
   EXPECT_EQ(pool.rejected(), 1U);
-  release.set_value();
+  busy.release();
   pool.shutdown();
   EXPECT_EQ(pool.completed(), 2U);
 }
@@ -61,14 +57,8 @@ TEST(TaskPool, ShutdownRunsQueuedJobs) {
 
 TEST(TaskPool, ShutdownWithoutRunningDropsQueuedJobs) {
   TaskPool pool(1, 10);
-  std::promise<void> started;
-  std::promise<void> release;
-  auto gate = release.get_future().share();
-  ASSERT_TRUE(pool.try_submit([&started, gate] {
-    started.set_value();
-    gate.wait();
-  }));
-  started.get_future().wait();
+  test::BusyWorker busy(pool);
+  ASSERT_TRUE(busy.occupied());
   std::atomic<int> ran{0};
   for (int i = 0; i < 5; ++i) {
     ASSERT_TRUE(pool.try_submit([&ran] { ran.fetch_add(1); }));
@@ -79,7 +69,7 @@ TEST(TaskPool, ShutdownWithoutRunningDropsQueuedJobs) {
   while (pool.queued() != 0) {
     std::this_thread::yield();
   }
-  release.set_value();
+  busy.release();
   stopper.join();
   EXPECT_EQ(ran.load(), 0);
 }
