@@ -3,7 +3,6 @@
 #include <array>
 #include <cctype>
 #include <charconv>
-#include <cstdio>
 #include <exception>
 #include <memory>
 #include <stdexcept>
@@ -16,6 +15,7 @@
 #include "Order.hpp"
 #include "OrderStore.hpp"
 #include "TaskPool.hpp"
+#include "Text.hpp"
 #include "Uri.hpp"
 
 namespace pgokit {
@@ -136,12 +136,17 @@ std::optional<Digest::Spec> parse_task(std::string_view body, Response& error) {
 }
 
 std::string task_result_json(const Digest::Spec& spec, const Digest::Result& result) {
-  std::array<char, 96> numbers{};
-  const int length = std::snprintf(numbers.data(), numbers.size(),
-                                   R"({"bytes":%zu,"rounds":%u,"crc32":"%08x","fnv1a64":"%016llx",)",
-                                   spec.data.size(), spec.rounds, static_cast<unsigned>(result.crc32),
-                                   static_cast<unsigned long long>(result.fnv1a64));
-  std::string body(numbers.data(), static_cast<std::size_t>(length));
+  std::string body;
+  body.reserve(128 + result.digest.size());
+  body += R"({"bytes":)";
+  append_decimal(body, static_cast<std::uint64_t>(spec.data.size()));
+  body += R"(,"rounds":)";
+  append_decimal(body, static_cast<std::uint64_t>(spec.rounds));
+  body += R"(,"crc32":")";
+  append_hex(body, result.crc32, 8);
+  body += R"(","fnv1a64":")";
+  append_hex(body, result.fnv1a64, 16);
+  body += R"(",)";
   body += R"("encoding":")";
   body += Digest::name(spec.encoding);
   body += R"(","digest":")";

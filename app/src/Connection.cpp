@@ -10,10 +10,8 @@
 #include <boost/asio/prefer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
-#include <boost/beast/core/error.hpp>
 #include <boost/beast/core/string.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
+#include <boost/beast/http/error.hpp>
 
 #include "Api.hpp"
 #include "Metrics.hpp"
@@ -37,7 +35,13 @@ constexpr std::chrono::milliseconds kMaxLinger{2000};
 }  // namespace
 
 Connection::Connection(Socket socket, ConnectionContext& context)
-    : stream_(std::move(socket)), context_(context) {}
+    : socket_(std::move(socket)),
+      context_(context),
+      timer_(socket_.get_executor()),
+      // Every deadline is at least this far away when it is set, so a timer that wakes this
+      // often never fires late, and moving a deadline later (every request) costs no timer
+      // operation at all.
+      check_interval_(std::min(context.read_timeout, context.idle_timeout)) {}
 
 Connection::~Connection() {
   if (counted_) {
@@ -50,13 +54,13 @@ void Connection::start() {
   context_.metrics.connection_opened();
   error_code ignored;
   // Responses go out in one write; Nagle would only delay the next one on keep-alive.
-  stream_.socket().set_option(net::ip::tcp::no_delay(true), ignored);
-  net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->wait_for_request(); });
+  socket_.set_option(net::ip::tcp::no_delay(true), ignored);
+  net::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->wait_for_request(); });
 }
 
 void Connection::reject() {
   context_.metrics.connection_rejected();
-  net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+  net::dispatch(socket_.get_executor(), [self = shared_from_this()] {
     Response response = Response::error(503, "overloaded", "too many connections, retry later");
     response.with_header("Retry-After", "1");
     self->linger_ = true;
@@ -65,19 +69,21 @@ void Connection::reject() {
 }
 
 void Connection::shutdown() {
-  net::post(stream_.get_executor(), [self = shared_from_this()] {
+  net::post(socket_.get_executor(), [self = shared_from_this()] {
     self->stopping_ = true;
     if (self->phase_ == Phase::idle) {
       // Completes the pending idle read with operation_aborted, which closes.
-      self->stream_.cancel();
+      error_code ignored;
+      self->socket_.cancel(ignored);
     }
   });
 }
 
 void Connection::abort() {
-  net::post(stream_.get_executor(), [self = shared_from_this()] {
+  net::post(socket_.get_executor(), [self = shared_from_this()] {
     self->stopping_ = true;
-    self->stream_.close();
+    error_code ignored;
+    self->socket_.close(ignored);
   });
 }
 
@@ -89,49 +95,77 @@ void Connection::wait_for_request() {
   }
   if (buffer_.size() > 0) {
     // A pipelined request is already buffered: no idle wait.
-    read_header();
+    begin_request();
+    parse();
     return;
   }
   // Waiting for the first byte is the idle phase; the read timeout starts with that byte, so
   // keep-alive clients get the idle timeout and slow senders the read timeout.
-  stream_.expires_after(context_.idle_timeout);
-  stream_.async_read_some(buffer_.prepare(kReadChunk),
-                          beast::bind_front_handler(&Connection::on_idle_read, shared_from_this()));
+  expires_after(context_.idle_timeout);
+  read_more();
 }
 
-void Connection::on_idle_read(const error_code& error, std::size_t bytes) {
+void Connection::begin_request() {
+  phase_ = Phase::reading;
+  HttpCodec::reset(parser_, context_.limits);
+  // The body is parsed in the same pass as the header when it is already buffered.
+  parser_->eager(true);
+  continue_sent_ = false;
+  expires_after(context_.read_timeout);
+}
+
+void Connection::read_more() {
+  socket_.async_read_some(buffer_.prepare(kReadChunk),
+                          beast::bind_front_handler(&Connection::on_read, shared_from_this()));
+}
+
+void Connection::on_read(const error_code& error, std::size_t bytes) {
   buffer_.commit(bytes);
   if (error) {
-    // eof: the client is done; timeout: idle too long; operation_aborted: shutdown.
+    // eof: the client is done (mid-request, nobody waits for an answer); operation_aborted:
+    // shutdown or a passed deadline; anything else: the connection is gone.
     close(false);
     return;
   }
-  read_header();
+  if (phase_ == Phase::idle) {
+    begin_request();
+  }
+  parse();
 }
 
-void Connection::read_header() {
-  phase_ = Phase::reading;
-  HttpCodec::reset(parser_, context_.limits);
-  stream_.expires_after(context_.read_timeout);
-  http::async_read_header(stream_, buffer_, *parser_,
-                          beast::bind_front_handler(&Connection::on_header, shared_from_this()));
-}
-
-void Connection::on_header(const error_code& error, std::size_t /*bytes*/) {
-  if (error) {
-    on_read_error(error);
+void Connection::parse() {
+  error_code error;
+  while (buffer_.size() > 0 && !parser_->is_done()) {
+    const std::size_t used = parser_->put(buffer_.data(), error);
+    buffer_.consume(used);
+    if (error == http::error::need_more) {
+      error = {};
+      break;
+    }
+    if (error) {
+      on_parse_error(error);
+      return;
+    }
+    if (used == 0) {
+      break;
+    }
+  }
+  if (parser_->is_done()) {
+    handle_request();
     return;
   }
-  const auto& header = parser_->get();
-  const auto expect = header.find(http::field::expect);
-  if (expect != header.end() && beast::iequals(expect->value(), "100-continue") &&
-      !parser_->is_done()) {
-    // curl and others wait for this before sending a large body.
-    net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
-                     beast::bind_front_handler(&Connection::on_continue_sent, shared_from_this()));
-    return;
+  if (parser_->is_header_done() && !continue_sent_) {
+    const auto& header = parser_->get();
+    const auto expect = header.find(http::field::expect);
+    if (expect != header.end() && beast::iequals(expect->value(), "100-continue")) {
+      // curl and others wait for this before sending a large body.
+      continue_sent_ = true;
+      net::async_write(socket_, net::buffer(kContinue.data(), kContinue.size()),
+                       beast::bind_front_handler(&Connection::on_continue_sent, shared_from_this()));
+      return;
+    }
   }
-  read_body();
+  read_more();
 }
 
 void Connection::on_continue_sent(const error_code& error, std::size_t /*bytes*/) {
@@ -139,27 +173,10 @@ void Connection::on_continue_sent(const error_code& error, std::size_t /*bytes*/
     close(false);
     return;
   }
-  read_body();
+  read_more();
 }
 
-void Connection::read_body() {
-  if (parser_->is_done()) {
-    handle_request();
-    return;
-  }
-  http::async_read(stream_, buffer_, *parser_,
-                   beast::bind_front_handler(&Connection::on_body, shared_from_this()));
-}
-
-void Connection::on_body(const error_code& error, std::size_t /*bytes*/) {
-  if (error) {
-    on_read_error(error);
-    return;
-  }
-  handle_request();
-}
-
-void Connection::on_read_error(const error_code& error) {
+void Connection::on_parse_error(const error_code& error) {
   if (const auto kind = HttpCodec::classify(error)) {
     // Answer, then close: the rest of the stream is not at a request boundary.
     linger_ = true;
@@ -172,14 +189,14 @@ void Connection::on_read_error(const error_code& error) {
 void Connection::handle_request() {
   phase_ = Phase::handling;
   // The handler's time (a queued task) is not the client's: no timeout while handling.
-  stream_.expires_never();
+  expires_never();
   Request request = HttpCodec::to_request(parser_->release());
   const unsigned version = request.version;
   const bool keep_alive = request.keep_alive;
   const bool head = request.method == Method::head;
   // Tracked: a task's completion keeps the event loop alive until it is delivered, even
   // when nothing else is pending (as during a graceful shutdown).
-  auto executor = net::prefer(stream_.get_executor(), net::execution::outstanding_work.tracked);
+  auto executor = net::prefer(socket_.get_executor(), net::execution::outstanding_work.tracked);
   context_.api.handle(std::move(request), [self = shared_from_this(), executor, version,
                                            keep_alive, head](Response response) {
     // Inline when already on this connection's strand (synchronous routes).
@@ -193,15 +210,15 @@ void Connection::handle_request() {
 void Connection::write(Response response, unsigned version, bool keep_alive, bool head) {
   phase_ = Phase::writing;
   keep_alive_ = keep_alive && !response.close && !stopping_;
-  response_.emplace(HttpCodec::to_beast(std::move(response), version, keep_alive_, head));
+  response_ = HttpCodec::serialize(std::move(response), version, keep_alive_, head);
   // A client that does not read its responses is as slow as one that does not send.
-  stream_.expires_after(context_.read_timeout);
-  http::async_write(stream_, *response_,
-                    beast::bind_front_handler(&Connection::on_write, shared_from_this()));
+  expires_after(context_.read_timeout);
+  net::async_write(socket_, net::buffer(response_),
+                   beast::bind_front_handler(&Connection::on_write, shared_from_this()));
 }
 
 void Connection::on_write(const error_code& error, std::size_t /*bytes*/) {
-  response_.reset();
+  response_.clear();
   if (error) {
     close(false);
     return;
@@ -216,26 +233,69 @@ void Connection::on_write(const error_code& error, std::size_t /*bytes*/) {
 void Connection::close(bool linger) {
   phase_ = Phase::closing;
   error_code ignored;
-  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
-  if (linger && stream_.socket().is_open()) {
-    stream_.expires_after(std::min(context_.read_timeout, kMaxLinger));
+  socket_.shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+  if (linger && socket_.is_open()) {
+    expires_after(std::min(context_.read_timeout, kMaxLinger));
     buffer_.clear();
     linger_read();
     return;
   }
-  stream_.close();
+  socket_.close(ignored);
+  // Releases the timer's hold on this connection.
+  timer_.cancel();
 }
 
 void Connection::linger_read() {
-  stream_.async_read_some(buffer_.prepare(16 * 1024),
+  socket_.async_read_some(buffer_.prepare(16 * 1024),
                           [self = shared_from_this()](const error_code& error, std::size_t bytes) {
                             self->lingered_ += bytes;
                             if (error || self->lingered_ > kMaxLingerBytes) {
-                              self->stream_.close();
+                              self->close(false);
                               return;
                             }
                             self->linger_read();
                           });
+}
+
+void Connection::expires_after(std::chrono::milliseconds timeout) {
+  const Clock::time_point now = Clock::now();
+  deadline_ = now + timeout;
+  // Only a deadline earlier than the pending wakeup (the short linger) needs a new wait.
+  if (!watching_ || deadline_ < timer_.expiry()) {
+    arm_timer(std::min(deadline_, now + check_interval_));
+  }
+}
+
+void Connection::expires_never() { deadline_ = Clock::time_point::max(); }
+
+void Connection::arm_timer(Clock::time_point at) {
+  watching_ = true;
+  const std::uint64_t generation = ++timer_generation_;
+  timer_.expires_at(at);
+  timer_.async_wait([self = shared_from_this(), generation](const error_code& error) {
+    self->on_timer(error, generation);
+  });
+}
+
+void Connection::on_timer(const error_code& error, std::uint64_t generation) {
+  if (error || generation != timer_generation_) {
+    // Cancelled (the connection closed) or superseded by a newer wait.
+    return;
+  }
+  watching_ = false;
+  if (!socket_.is_open() || deadline_ == Clock::time_point::max()) {
+    // Closed, or no deadline now (handling): the next expires_after() waits again.
+    return;
+  }
+  const Clock::time_point now = Clock::now();
+  if (now < deadline_) {
+    arm_timer(std::min(deadline_, now + check_interval_));
+    return;
+  }
+  // Too slow: closing the socket ends the pending read or write with an error, and its
+  // handler closes the connection.
+  error_code ignored;
+  socket_.close(ignored);
 }
 
 }  // namespace pgokit

@@ -2,13 +2,15 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/basic_waitable_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/beast/core/basic_stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 
 #include "HttpCodec.hpp"
@@ -30,13 +32,19 @@ struct ConnectionContext {
 // One client connection: reads requests, hands them to the Api, writes the responses, with
 // keep-alive and timeouts. The only class that does I/O on a client socket. All its handlers
 // run on the socket's strand; errors arrive as error codes and end the connection.
+//
+// The request path is kept short on purpose, because it is what every request executes: the
+// socket is read with plain async_read_some and the bytes are fed to Beast's parser directly
+// (no composed read operations), each response is serialized into one buffer and sent with
+// one async_write, and timeouts are a deadline checked by a single lazily re-armed timer
+// rather than a timer started and cancelled around every operation.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   // A concrete strand rather than any_io_executor: no type-erased dispatch per handler, at
   // run time or in the compiler.
   using Executor = boost::asio::strand<boost::asio::io_context::executor_type>;
   using Socket = boost::asio::ip::tcp::socket::rebind_executor<Executor>::other;
-  using Stream = boost::beast::basic_stream<boost::asio::ip::tcp, Executor>;
+  using Clock = std::chrono::steady_clock;
 
   // Takes an accepted socket; its strand runs every handler of this connection.
   Connection(Socket socket, ConnectionContext& context);
@@ -64,25 +72,36 @@ class Connection : public std::enable_shared_from_this<Connection> {
   enum class Phase { idle, reading, handling, writing, closing };
 
   void wait_for_request();
-  void on_idle_read(const boost::system::error_code& error, std::size_t bytes);
-  void read_header();
-  void on_header(const boost::system::error_code& error, std::size_t bytes);
+  void begin_request();
+  void parse();
+  void read_more();
+  void on_read(const boost::system::error_code& error, std::size_t bytes);
   void on_continue_sent(const boost::system::error_code& error, std::size_t bytes);
-  void read_body();
-  void on_body(const boost::system::error_code& error, std::size_t bytes);
-  void on_read_error(const boost::system::error_code& error);
+  void on_parse_error(const boost::system::error_code& error);
   void handle_request();
   void write(Response response, unsigned version, bool keep_alive, bool head = false);
   void on_write(const boost::system::error_code& error, std::size_t bytes);
   void close(bool linger);
   void linger_read();
 
-  Stream stream_;
+  // The current phase must end within `timeout`; expires_never() lifts the deadline.
+  void expires_after(std::chrono::milliseconds timeout);
+  void expires_never();
+  void arm_timer(Clock::time_point at);
+  void on_timer(const boost::system::error_code& error, std::uint64_t generation);
+
+  Socket socket_;
   ConnectionContext& context_;
+  boost::asio::basic_waitable_timer<Clock, boost::asio::wait_traits<Clock>, Executor> timer_;
+  Clock::time_point deadline_ = Clock::time_point::max();
+  Clock::duration check_interval_;  // the timer wakes at least this often while a deadline is set
+  std::uint64_t timer_generation_ = 0;  // identifies the wait that is still wanted
   boost::beast::flat_buffer buffer_;
   std::optional<HttpCodec::Parser> parser_;
-  std::optional<HttpCodec::BeastResponse> response_;
+  std::string response_;  // wire bytes being written
   Phase phase_ = Phase::idle;
+  bool watching_ = false;       // timer_ has a wanted wait pending
+  bool continue_sent_ = false;  // "100 Continue" went out for the current request
   bool counted_ = false;      // included in the active-connections gauge
   bool stopping_ = false;     // shutdown() was called
   bool keep_alive_ = false;   // what the response being written promised

@@ -1,13 +1,13 @@
 #include "HttpCodec.hpp"
 
 #include <future>
-#include <sstream>
 
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/write.hpp>
+#include <boost/beast/http/status.hpp>
 
 #include "Api.hpp"
+#include "Text.hpp"
 
 namespace pgokit {
 
@@ -36,6 +36,19 @@ Method to_method(http::verb verb) noexcept {
   }
 }
 
+// One header line. Values come from the server, never from a client; CR and LF are dropped
+// all the same, so no value can ever split the header.
+void append_header(std::string& out, std::string_view name, std::string_view value) {
+  out += name;
+  out += ": ";
+  for (const char c : value) {
+    if (c != '\r' && c != '\n') {
+      out += c;
+    }
+  }
+  out += "\r\n";
+}
+
 }  // namespace
 
 void HttpCodec::reset(std::optional<Parser>& parser, const Limits& limits) {
@@ -57,26 +70,41 @@ Request HttpCodec::to_request(BeastRequest&& message) {
   return request;
 }
 
-HttpCodec::BeastResponse HttpCodec::to_beast(Response&& response, unsigned version,
-                                             bool keep_alive, bool head) {
-  // Answer in the client's version when it is one we speak; anything else gets HTTP/1.1.
-  BeastResponse message{static_cast<http::status>(response.status), version == 10 ? 10U : 11U};
-  message.set(http::field::server, "pgokit-server");
+std::string HttpCodec::serialize(Response&& response, unsigned version, bool keep_alive,
+                                 bool head) {
+  const unsigned status = response.status;
+  // 1xx, 204 and 304 responses have no body and no Content-Length (RFC 9110, 8.6).
+  const bool bodiless = status < 200 || status == 204 || status == 304;
+  const std::string_view reason = http::obsolete_reason(static_cast<http::status>(status));
+  std::string out;
+  out.reserve(128 + response.content_type.size() + (head ? 0 : response.body.size()));
+  out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  append_decimal(out, static_cast<std::uint64_t>(status));
+  out += ' ';
+  out += reason;
+  out += "\r\nServer: pgokit-server\r\n";
   if (!response.content_type.empty()) {
-    message.set(http::field::content_type, response.content_type);
+    append_header(out, "Content-Type", response.content_type);
   }
-  for (auto& [name, value] : response.headers) {
-    message.set(name, value);
+  for (const auto& [name, value] : response.headers) {
+    append_header(out, name, value);
   }
-  message.body() = std::move(response.body);
-  message.keep_alive(keep_alive);
-  message.prepare_payload();
-  if (head) {
-    const auto size = message.body().size();
-    message.body().clear();
-    message.content_length(size);
+  // HTTP/1.1 connections persist unless closed; HTTP/1.0 ones close unless kept alive.
+  if (version == 10 && keep_alive) {
+    out += "Connection: keep-alive\r\n";
+  } else if (version != 10 && !keep_alive) {
+    out += "Connection: close\r\n";
   }
-  return message;
+  if (!bodiless) {
+    out += "Content-Length: ";
+    append_decimal(out, static_cast<std::uint64_t>(response.body.size()));
+    out += "\r\n";
+  }
+  out += "\r\n";
+  if (!head && !bodiless) {
+    out += response.body;
+  }
+  return out;
 }
 
 std::optional<RequestError> HttpCodec::classify(const boost::system::error_code& error) noexcept {
@@ -98,12 +126,6 @@ std::optional<RequestError> HttpCodec::classify(const boost::system::error_code&
     default:
       return RequestError::malformed;
   }
-}
-
-std::string HttpCodec::serialize(const BeastResponse& response) {
-  std::ostringstream out;
-  out << response;
-  return std::move(out).str();
 }
 
 std::string HttpCodec::process(std::string_view input, Api& api, const Limits& limits) {
@@ -129,7 +151,7 @@ std::string HttpCodec::process(std::string_view input, Api& api, const Limits& l
       }
       if (ec) {
         if (const auto kind = classify(ec)) {
-          output += serialize(to_beast(api.reject(*kind), 11, false));
+          output += serialize(api.reject(*kind), 11, false);
         }
         return output;
       }
@@ -149,7 +171,7 @@ std::string HttpCodec::process(std::string_view input, Api& api, const Limits& l
     });
     Response response = future.get();
     const bool keep = keep_alive && !response.close;
-    output += serialize(to_beast(std::move(response), version, keep, head));
+    output += serialize(std::move(response), version, keep, head);
     if (!keep) {
       break;
     }

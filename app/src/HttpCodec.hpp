@@ -22,7 +22,6 @@ class Api;
 class HttpCodec {
  public:
   using BeastRequest = boost::beast::http::request<boost::beast::http::string_body>;
-  using BeastResponse = boost::beast::http::response<boost::beast::http::string_body>;
   using Parser = boost::beast::http::request_parser<boost::beast::http::string_body>;
 
   // Size limits applied while parsing.
@@ -37,17 +36,16 @@ class HttpCodec {
   // The Request for a parsed message (the body is moved out).
   static Request to_request(BeastRequest&& message);
 
-  // The Beast message for a Response; `keep_alive` sets the Connection header. For a HEAD
-  // request (`head`) the body is dropped and Content-Length still gives its size.
-  static BeastResponse to_beast(Response&& response, unsigned version, bool keep_alive,
-                                bool head = false);
+  // The response's wire bytes, header and body in one buffer, so a connection sends it with a
+  // single write. HTTP/1.0 clients are answered in 1.0, everyone else in 1.1; `keep_alive`
+  // sets the Connection header. For a HEAD request (`head`) the body is dropped and
+  // Content-Length still gives its size.
+  static std::string serialize(Response&& response, unsigned version, bool keep_alive,
+                               bool head = false);
 
   // How a read error should be answered: nullopt when it is not a protocol error (the peer
   // left, a timeout, shutdown), in which case the connection just closes.
   static std::optional<RequestError> classify(const boost::system::error_code& error) noexcept;
-
-  // The response's wire bytes.
-  static std::string serialize(const BeastResponse& response);
 
   // Serves a byte stream as one connection would: parses each pipelined request, handles it
   // (waiting for task workers), and returns the concatenated response bytes. Stops after a

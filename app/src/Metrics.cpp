@@ -2,12 +2,13 @@
 
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <cstring>
 
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
+
+#include "Text.hpp"
 
 namespace pgokit {
 
@@ -39,9 +40,7 @@ std::uint64_t parse_unsigned(std::string_view text) noexcept {
 }
 
 void append_le(std::string& out, double bound) {
-  std::array<char, 32> text{};
-  const int length = std::snprintf(text.data(), text.size(), "%g", bound);
-  out.append(text.data(), static_cast<std::size_t>(length));
+  append_general(out, bound, 6);  // as "%g"
 }
 
 }  // namespace
@@ -99,13 +98,13 @@ void Metrics::append_sample(std::string& out, std::string_view name, std::string
     out += '}';
   }
   out += ' ';
-  std::array<char, 32> text{};
   // Integral values print without an exponent so counters read naturally.
   const bool integral = std::fabs(value) < 9.007199254740992e15 && value == std::floor(value);
-  const int length = integral ? std::snprintf(text.data(), text.size(), "%lld",
-                                              static_cast<long long>(value))
-                              : std::snprintf(text.data(), text.size(), "%.9g", value);
-  out.append(text.data(), static_cast<std::size_t>(length));
+  if (integral) {
+    append_decimal(out, static_cast<std::int64_t>(value));
+  } else {
+    append_general(out, value, 9);  // as "%.9g"
+  }
   out += '\n';
 }
 

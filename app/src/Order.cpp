@@ -1,10 +1,11 @@
 #include "Order.hpp"
 
 #include <array>
-#include <cstdio>
 #include <limits>
 
 #include <boost/json.hpp>
+
+#include "Text.hpp"
 
 namespace pgokit {
 
@@ -152,7 +153,7 @@ std::optional<OrderStatus> order_status_from_string(std::string_view name) noexc
   return std::nullopt;
 }
 
-std::string format_rfc3339(std::int64_t unix_seconds) {
+void append_rfc3339(std::string& out, std::int64_t unix_seconds) {
   // Howard Hinnant's days-to-civil algorithm: exact for the proleptic Gregorian calendar
   // and free of gmtime's locale and thread-safety concerns.
   std::int64_t days = unix_seconds / 86400;
@@ -171,14 +172,25 @@ std::string format_rfc3339(std::int64_t unix_seconds) {
   const std::int64_t month = mp < 10 ? mp + 3 : mp - 9;
   const std::int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
 
-  std::array<char, 32> text{};
-  const int length = std::snprintf(text.data(), text.size(), "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ",
-                                   static_cast<long long>(year), static_cast<long long>(month),
-                                   static_cast<long long>(day),
-                                   static_cast<long long>(seconds_of_day / 3600),
-                                   static_cast<long long>(seconds_of_day / 60 % 60),
-                                   static_cast<long long>(seconds_of_day % 60));
-  return std::string(text.data(), static_cast<std::size_t>(length));
+  append_padded(out, static_cast<std::uint64_t>(year), 4);
+  out += '-';
+  append_padded(out, static_cast<std::uint64_t>(month), 2);
+  out += '-';
+  append_padded(out, static_cast<std::uint64_t>(day), 2);
+  out += 'T';
+  append_padded(out, static_cast<std::uint64_t>(seconds_of_day / 3600), 2);
+  out += ':';
+  append_padded(out, static_cast<std::uint64_t>(seconds_of_day / 60 % 60), 2);
+  out += ':';
+  append_padded(out, static_cast<std::uint64_t>(seconds_of_day % 60), 2);
+  out += 'Z';
+}
+
+std::string format_rfc3339(std::int64_t unix_seconds) {
+  std::string text;
+  text.reserve(20);
+  append_rfc3339(text, unix_seconds);
+  return text;
 }
 
 std::int64_t Order::items_total() const noexcept {
@@ -190,35 +202,43 @@ std::int64_t Order::items_total() const noexcept {
 }
 
 std::string Order::to_json() const {
-  // Orders are small: a stack arena serves every allocation of the DOM, which is freed
-  // wholesale when this function returns.
-  std::array<unsigned char, 4096> arena;
-  json::monotonic_resource resource(arena.data(), arena.size());
-  json::object object(&resource);
-  object.reserve(7);
-  object.emplace("id", id);
-  object.emplace("status", to_string(status));
-  object.emplace("amount", amount);
-  object.emplace("currency", currency);
-  object.emplace("created_at", format_rfc3339(created_at));
-  json::array item_array(&resource);
-  item_array.reserve(items.size());
-  for (const auto& item : items) {
-    json::object entry(&resource);
-    entry.reserve(3);
-    entry.emplace("sku", item.sku);
-    entry.emplace("qty", item.qty);
-    entry.emplace("price", item.price);
-    item_array.emplace_back(std::move(entry));
+  // Written directly rather than through a JSON DOM: this runs for every order of every
+  // listing, and the DOM's hashing, allocation and generic serializer cost far more code
+  // and time than the fixed shape needs. The output is what boost::json::serialize gives
+  // for the same document (OrderTest holds the two together).
+  std::string out;
+  out.reserve(160 + items.size() * 48 + metadata.size() * 40);
+  out += R"({"id":)";
+  append_decimal(out, id);
+  out += R"(,"status":)";
+  append_json_utf8(out, to_string(status));
+  out += R"(,"amount":)";
+  append_decimal(out, amount);
+  out += R"(,"currency":)";
+  append_json_utf8(out, currency);
+  out += R"(,"created_at":")";
+  append_rfc3339(out, created_at);
+  out += R"(","items":[)";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    out += i == 0 ? R"({"sku":)" : R"(,{"sku":)";
+    append_json_utf8(out, items[i].sku);
+    out += R"(,"qty":)";
+    append_decimal(out, static_cast<std::uint64_t>(items[i].qty));
+    out += R"(,"price":)";
+    append_decimal(out, items[i].price);
+    out += '}';
   }
-  object.emplace("items", std::move(item_array));
-  json::object meta(&resource);
-  meta.reserve(metadata.size());
-  for (const auto& [key, value] : metadata) {
-    meta.emplace(key, value);
+  out += R"(],"metadata":{)";
+  for (std::size_t i = 0; i < metadata.size(); ++i) {
+    if (i != 0) {
+      out += ',';
+    }
+    append_json_utf8(out, metadata[i].first);
+    out += ':';
+    append_json_utf8(out, metadata[i].second);
   }
-  object.emplace("metadata", std::move(meta));
-  return json::serialize(object);
+  out += "}}";
+  return out;
 }
 
 std::variant<Order, OrderError> Order::from_json(std::string_view body) {

@@ -66,4 +66,7 @@ std::optional<OrderStatus> order_status_from_string(std::string_view name) noexc
 // Formats Unix seconds as RFC 3339 UTC ("2024-01-05T10:20:30Z").
 std::string format_rfc3339(std::int64_t unix_seconds);
 
+// Appends format_rfc3339(unix_seconds) to `out`.
+void append_rfc3339(std::string& out, std::int64_t unix_seconds);
+
 }  // namespace pgokit

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "Digest.hpp"
+#include "Text.hpp"
 
 namespace pgokit {
 
@@ -154,11 +155,11 @@ OrderStore::Page OrderStore::list(std::optional<OrderStatus> status, std::uint64
 
 std::string OrderStore::encode_cursor(std::uint64_t after_id) {
   const std::uint64_t value = (after_id * kCursorMultiplier) ^ kCursorKey;
-  std::array<char, 32> text{};
-  const int length = std::snprintf(text.data(), text.size(), "%016llx%08x",
-                                   static_cast<unsigned long long>(value),
-                                   static_cast<unsigned>(cursor_check(value)));
-  return std::string(text.data(), static_cast<std::size_t>(length));
+  std::string text;
+  text.reserve(24);
+  append_hex(text, value, 16);
+  append_hex(text, cursor_check(value), 8);
+  return text;
 }
 
 std::optional<std::uint64_t> OrderStore::decode_cursor(std::string_view cursor) noexcept {

@@ -215,10 +215,44 @@ TEST(HttpCodec, ClassifiesParseErrors) {
 TEST(HttpCodec, BuildsResponseWithHeaders) {
   Response response = Response::json(201, "{}");
   response.with_header("Location", "/x");
-  const std::string wire = HttpCodec::serialize(HttpCodec::to_beast(std::move(response), 11, true));
+  const std::string wire = HttpCodec::serialize(std::move(response), 11, true);
   EXPECT_EQ(wire,
             "HTTP/1.1 201 Created\r\nServer: pgokit-server\r\nContent-Type: application/json\r\n"
             "Location: /x\r\nContent-Length: 2\r\n\r\n{}");
+}
+
+TEST(HttpCodec, SerializesCloseAndHttp10KeepAlive) {
+  EXPECT_EQ(HttpCodec::serialize(Response::json(200, "{}"), 11, false),
+            "HTTP/1.1 200 OK\r\nServer: pgokit-server\r\nContent-Type: application/json\r\n"
+            "Connection: close\r\nContent-Length: 2\r\n\r\n{}");
+  EXPECT_EQ(HttpCodec::serialize(Response::json(200, "{}"), 10, true),
+            "HTTP/1.0 200 OK\r\nServer: pgokit-server\r\nContent-Type: application/json\r\n"
+            "Connection: keep-alive\r\nContent-Length: 2\r\n\r\n{}");
+  // Any version other than 1.0 is answered in 1.1.
+  EXPECT_EQ(HttpCodec::serialize(Response::json(200, "{}"), 12, true).rfind("HTTP/1.1 200 OK\r\n", 0),
+            0U);
+}
+
+TEST(HttpCodec, SerializesHeadWithLengthButNoBody) {
+  EXPECT_EQ(HttpCodec::serialize(Response::json(200, "hello"), 11, true, true),
+            "HTTP/1.1 200 OK\r\nServer: pgokit-server\r\nContent-Type: application/json\r\n"
+            "Content-Length: 5\r\n\r\n");
+}
+
+TEST(HttpCodec, Serializes204WithoutLengthOrBody) {
+  Response response;
+  response.status = 204;
+  response.body = "ignored";
+  EXPECT_EQ(HttpCodec::serialize(std::move(response), 11, true),
+            "HTTP/1.1 204 No Content\r\nServer: pgokit-server\r\n\r\n");
+}
+
+TEST(HttpCodec, HeaderValuesCannotSplitTheHeader) {
+  Response response = Response::json(200, "");
+  response.with_header("Location", "/a\r\nSet-Cookie: x=1");
+  const std::string wire = HttpCodec::serialize(std::move(response), 11, true);
+  EXPECT_NE(wire.find("Location: /aSet-Cookie: x=1\r\n"), std::string::npos) << wire;
+  EXPECT_EQ(wire.find("\r\nSet-Cookie"), std::string::npos) << wire;
 }
 
 }  // namespace

@@ -59,6 +59,48 @@ TEST(Order, SerializesEveryField) {
   EXPECT_EQ(order.to_json().substr(0, 30), R"({"id":7,"status":"shipped","am)");
 }
 
+TEST(Order, SerializesExactlyAsTheJsonLibraryWould) {
+  // to_json writes its JSON by hand; it must stay byte-identical to Boost.JSON's serializer,
+  // including escapes of quotes, backslashes, control characters and UTF-8 passed through.
+  Order order;
+  order.id = 18446744073709551615ULL;
+  order.status = OrderStatus::cancelled;
+  order.currency = "EUR";
+  order.created_at = 951782400;
+  order.items = {{"A-1", 2, 150}, {"b_2.x", 1, 0}};
+  order.amount = order.items_total();
+  order.metadata = {{"note", "q\"b\\s\n\r\t\b\f\x01\x1f\x7f"}, {"caf\xc3\xa9", "\xe2\x82\xac 5"}};
+  json::object expected;
+  expected["id"] = order.id;
+  expected["status"] = "cancelled";
+  expected["amount"] = order.amount;
+  expected["currency"] = "EUR";
+  expected["created_at"] = "2000-02-29T00:00:00Z";
+  json::array items;
+  for (const auto& item : order.items) {
+    items.push_back(json::object{{"sku", item.sku}, {"qty", item.qty}, {"price", item.price}});
+  }
+  expected["items"] = std::move(items);
+  json::object metadata;
+  for (const auto& [key, value] : order.metadata) {
+    metadata[key] = value;
+  }
+  expected["metadata"] = std::move(metadata);
+  EXPECT_EQ(order.to_json(), json::serialize(expected));
+}
+
+TEST(Order, SerializesOrderWithoutMetadata) {
+  Order order;
+  order.id = 1;
+  order.currency = "USD";
+  order.items = {{"X", 1, 1}};
+  order.amount = 1;
+  EXPECT_EQ(order.to_json(),
+            R"({"id":1,"status":"pending","amount":1,"currency":"USD",)"
+            R"("created_at":"1970-01-01T00:00:00Z","items":[{"sku":"X","qty":1,"price":1}],)"
+            R"("metadata":{}})");
+}
+
 TEST(Order, NamesStatuses) {
   EXPECT_EQ(to_string(OrderStatus::pending), "pending");
   EXPECT_EQ(to_string(OrderStatus::cancelled), "cancelled");
