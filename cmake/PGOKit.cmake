@@ -5,23 +5,33 @@
 #   pgokit_optimize(<target>)
 #
 # Cache variables:
-#   PGOKIT_STAGE            none | instrumented | optimized
+#   PGOKIT_STAGE            none | instrumented | cs-instrumented | optimized
 #   PGOKIT_INSTRUMENTATION  frontend (-fprofile-instr-*) | ir (-fprofile-*)
-#   PGOKIT_PROFILE          merged .profdata read by the optimized stage
+#   PGOKIT_PROFILE          merged .profdata read by the cs-instrumented and
+#                           optimized stages
+#
+# cs-instrumented is the middle build of context-sensitive PGO (CSPGO): it is
+# optimized with an IR profile and instrumented again after inlining, so a
+# second training run counts each inlined copy of a function separately. The
+# two profiles are merged and the optimized stage reads the result. It needs
+# PGOKIT_INSTRUMENTATION=ir: CSPGO extends IR profiles only.
+#   PGOKIT_LTO              ThinLTO in the optimized stage (ON; OFF measures PGO alone)
 #
 # No global flags are touched: a project may optimize one target and leave
 # the rest alone.
 
 include_guard(GLOBAL)
 
-set(PGOKIT_STAGE "none" CACHE STRING "Build stage: none, instrumented or optimized")
-set_property(CACHE PGOKIT_STAGE PROPERTY STRINGS none instrumented optimized)
+set(PGOKIT_STAGE "none" CACHE STRING "Build stage: none, instrumented, cs-instrumented or optimized")
+set_property(CACHE PGOKIT_STAGE PROPERTY STRINGS none instrumented cs-instrumented optimized)
 
 set(PGOKIT_INSTRUMENTATION "frontend" CACHE STRING
   "Profile kind: frontend (clang AST counters, portable across arches) or ir (LLVM IR counters)")
 set_property(CACHE PGOKIT_INSTRUMENTATION PROPERTY STRINGS frontend ir)
 
 set(PGOKIT_PROFILE "" CACHE FILEPATH "Merged profile (.profdata) for the optimized stage")
+
+option(PGOKIT_LTO "ThinLTO in the optimized stage (OFF only to measure what PGO alone buys)" ON)
 
 option(PGOKIT_PROFILE_SYSTEM_HEADERS
   "Front-end profiles also cover code in system headers (libstdc++, Boost in /usr/include)" ON)
@@ -44,10 +54,10 @@ if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
   endif()
 endif()
 
-if(PGOKIT_STAGE STREQUAL "optimized")
+if(PGOKIT_STAGE STREQUAL "optimized" OR PGOKIT_STAGE STREQUAL "cs-instrumented")
   if(NOT PGOKIT_PROFILE)
     message(FATAL_ERROR
-      "PGOKIT_STAGE=optimized needs PGOKIT_PROFILE=<merged .profdata>; "
+      "PGOKIT_STAGE=${PGOKIT_STAGE} needs PGOKIT_PROFILE=<merged .profdata>; "
       "make one with `scripts/pgokit merge`")
   endif()
   if(NOT EXISTS "${PGOKIT_PROFILE}" OR IS_DIRECTORY "${PGOKIT_PROFILE}")
@@ -55,6 +65,11 @@ if(PGOKIT_STAGE STREQUAL "optimized")
       "PGOKIT_PROFILE='${PGOKIT_PROFILE}' is not a readable file; "
       "make it with `scripts/pgokit merge`")
   endif()
+endif()
+if(PGOKIT_STAGE STREQUAL "cs-instrumented" AND NOT PGOKIT_INSTRUMENTATION STREQUAL "ir")
+  message(FATAL_ERROR
+    "PGOKIT_STAGE=cs-instrumented needs PGOKIT_INSTRUMENTATION=ir: context-sensitive "
+    "profiles extend IR profiles only (train an -DPGOKIT_INSTRUMENTATION=ir build first)")
 endif()
 
 # The name the binary reports for its stage (e.g. in /health).
@@ -89,24 +104,39 @@ function(_pgokit_stage_options out_compile out_link)
     endif()
     # Servers count from many threads; racy increments lose counts.
     list(APPEND compile_opts -fprofile-update=atomic)
+  elseif(PGOKIT_STAGE STREQUAL "cs-instrumented")
+    # Optimized with the first profile, then counted again after inlining. With
+    # ThinLTO the inlining happens at link time, so the link needs both too.
+    list(APPEND compile_opts "-fprofile-use=${PGOKIT_PROFILE}" -fcs-profile-generate
+      -fprofile-update=atomic)
+    list(APPEND link_opts "-fprofile-use=${PGOKIT_PROFILE}" -fcs-profile-generate)
+    if(PGOKIT_LTO)
+      list(APPEND compile_opts -flto=thin)
+      list(APPEND link_opts -flto=thin)
+    endif()
   elseif(PGOKIT_STAGE STREQUAL "optimized")
     if(PGOKIT_INSTRUMENTATION STREQUAL "frontend")
       list(APPEND compile_opts "-fprofile-instr-use=${PGOKIT_PROFILE}" ${system_headers})
     else()
       list(APPEND compile_opts "-fprofile-use=${PGOKIT_PROFILE}")
+      # ThinLTO's backends read the context-sensitive part of an IR profile.
+      list(APPEND link_opts "-fprofile-use=${PGOKIT_PROFILE}")
     endif()
     # Say when the profile does not fit the source instead of staying quiet;
     # the pipeline counts these diagnostics and gates on them.
     list(APPEND compile_opts
       -Wprofile-instr-out-of-date -Wprofile-instr-unprofiled -Wprofile-instr-missing)
     # ThinLTO lets profile-driven inlining cross translation units.
-    list(APPEND compile_opts -flto=thin)
+    if(PGOKIT_LTO)
+      list(APPEND compile_opts -flto=thin)
+      list(APPEND link_opts -flto=thin)
+    endif()
     if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64)$")
       # BOLT 19 cannot rewrite return-address-signed (PAC) code; keep it off
       # so the optimized binary stays BOLT-able.
       list(APPEND compile_opts -mbranch-protection=none)
     endif()
-    list(APPEND link_opts -flto=thin
+    list(APPEND link_opts
       # BOLT rewrites the linked binary and needs its relocations.
       -Wl,--emit-relocs
       # Keep .text.hot/.text.unlikely apart: visible proof the profile was used.
@@ -128,7 +158,7 @@ function(pgokit_optimize target)
   if(type STREQUAL "EXECUTABLE" OR type STREQUAL "SHARED_LIBRARY" OR type STREQUAL "MODULE_LIBRARY")
     target_link_options(${target} PRIVATE ${link_opts})
   endif()
-  if(PGOKIT_STAGE STREQUAL "optimized")
+  if(PGOKIT_STAGE STREQUAL "optimized" OR PGOKIT_STAGE STREQUAL "cs-instrumented")
     # A new profile must rebuild every object compiled with it.
     get_target_property(sources ${target} SOURCES)
     if(sources)

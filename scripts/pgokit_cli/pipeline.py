@@ -1,12 +1,16 @@
 """The staged pipeline for one arch, each stage an artifact-to-artifact step:
 
-    instrument -> train -> merge -> optimize -> bolt-instrument -> bolt-train
-      -> bolt -> verify -> dist -> validate
+    instrument -> train -> merge [-> cs-instrument -> cs-train -> cs-merge]
+      -> optimize -> bolt-instrument -> bolt-train -> bolt -> verify -> dist
+      -> validate
+
+The bracketed stages run with --cspgo (context-sensitive PGO, IR profiles).
 
 Every stage is content-addressed (see stages.py): rerunning with nothing
 changed redoes nothing and says so; --from forces a stage and what follows."""
 
 import json
+import platform
 import shutil
 import time
 import urllib.error
@@ -21,8 +25,11 @@ from pgokit_cli.fileutil import fresh_dir, sha256_file, sha256_or_none, staged_o
 from pgokit_cli.stages import StageCache, fingerprint, source_commit, tree_digest
 from pgokit_cli.toolchain import parse_llvm_version
 
-STAGES = ["instrument", "train", "merge", "optimize", "bolt-instrument", "bolt-train", "bolt",
-          "verify", "dist", "validate"]
+STAGES = ["instrument", "train", "merge", "cs-instrument", "cs-train", "cs-merge", "optimize",
+          "bolt-instrument", "bolt-train", "bolt", "verify", "dist", "validate"]
+CSPGO_STAGES = ("cs-instrument", "cs-train", "cs-merge")
+# The arch this machine runs natively; CSPGO's second training needs it (see Options.cspgo).
+HOST_ARCH = {"x86_64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}.get(platform.machine())
 TARGET = "pgokit-server"
 # What the reference server's build depends on (the tree digest's inputs).
 SOURCE_PATHS = ["app", "cmake", "toolchains", "CMakeLists.txt", "CMakePresets.json"]
@@ -49,6 +56,10 @@ class Options:
     from_stage: str | None = None
     to_stage: str = "validate"
     reuse_profile: str | None = None
+    # Context-sensitive PGO: IR instrumentation, then a second instrumented build
+    # optimized with the first profile and trained again. Native arches only:
+    # under emulation the second training doubles the slowest step.
+    cspgo: bool = False
     perf: bool = False
     work_dir: Path | None = None
     profiles_dir: Path | None = None
@@ -71,7 +82,14 @@ class Pipeline:
         self.runner = ctx.runner
         self.console = ctx.console
         root = ctx.repo_root
-        self.work = (opts.work_dir or root / "build" / "pgo") / self.arch
+        if opts.cspgo and opts.reuse_profile:
+            raise PgokitError("--cspgo and --reuse-profile do not go together: context-sensitive (IR) "
+                              "profiles are tied to the arch they were trained on")
+        if opts.cspgo and self.arch != HOST_ARCH:
+            raise PgokitError(f"--cspgo is for natively trained arches; {self.arch} trains under emulation here",
+                              hint=f"run it on {self.arch} hardware, or drop --cspgo for {self.arch}")
+        # CSPGO builds and profiles differ in kind: they get their own tree and profile name.
+        self.work = (opts.work_dir or root / "build" / "pgo") / (self.arch + ("-cspgo" if opts.cspgo else ""))
         self.profiles_dir = (opts.profiles_dir or root / "profiles") / self.arch
         self.dist = (opts.dist_dir or root / "dist") / self.arch
         self.cache = StageCache(self.work / "stages")
@@ -125,6 +143,8 @@ class Pipeline:
     def run(self) -> dict:
         start = time.monotonic()
         wanted = STAGES[: STAGES.index(self.opts.to_stage) + 1]
+        if not self.opts.cspgo:
+            wanted = [s for s in wanted if s not in CSPGO_STAGES]
         if self.opts.reuse_profile:
             wanted = [s for s in wanted if s not in ("instrument", "train", "merge")]
         if self.opts.perf:
@@ -170,10 +190,16 @@ class Pipeline:
     def _binary(self, stage: str) -> Path:
         return server_binary(self.build_dir(stage))
 
+    @property
+    def instrumentation(self) -> str:
+        """Front-end profiles (portable between arches) unless CSPGO needs IR ones."""
+        return "ir" if self.opts.cspgo else "frontend"
+
     def _configure_and_build(self, stage: str, cache: dict[str, str] | None = None) -> tuple[Path, str]:
         build_dir = self.build_dir(stage)
         cmake.configure(self.runner, self.ctx.repo_root, f"{self.arch}-{stage}", build_dir,
-                        {"BUILD_TESTING": "OFF", **(cache or {})})
+                        {"BUILD_TESTING": "OFF", "PGOKIT_INSTRUMENTATION": self.instrumentation,
+                         **(cache or {})})
         log = cmake.build(self.runner, self.console, build_dir, TARGET)
         binary = self._binary(stage)
         if not binary.exists():
@@ -189,13 +215,30 @@ class Pipeline:
         return self.work / "raw" / self.scenario_name()
 
     @property
+    def profile_name(self) -> str:
+        return f"{TARGET}.cspgo" if self.opts.cspgo else TARGET
+
+    @property
     def text_profile(self) -> Path:
         arch = self.opts.reuse_profile or self.arch
-        return (self.opts.profiles_dir or self.ctx.repo_root / "profiles") / arch / f"{TARGET}.proftext"
+        return (self.opts.profiles_dir or self.ctx.repo_root / "profiles") / arch / f"{self.profile_name}.proftext"
 
     @property
     def manifest(self) -> Path:
-        return self.profiles_dir / f"{TARGET}.manifest.json"
+        return self.profiles_dir / f"{self.profile_name}.manifest.json"
+
+    @property
+    def ir_profdata(self) -> Path:
+        """CSPGO's first profile: what the cs-instrumented build is optimized with."""
+        return self.work / "profile" / f"{TARGET}.ir.profdata"
+
+    @property
+    def cs_instrumented_binary(self) -> Path:
+        return self._binary("cs-instrumented")
+
+    @property
+    def cs_raw_dir(self) -> Path:
+        return self.work / "raw-cs" / self.scenario_name()
 
     @property
     def profdata(self) -> Path:
@@ -224,7 +267,8 @@ class Pipeline:
 
     def stage_instrument(self, mode):
         if mode == "key":
-            return fingerprint({"src": self.source_digest(), "tc": self.toolchain()}), \
+            return fingerprint({"src": self.source_digest(), "tc": self.toolchain(),
+                                "kind": self.instrumentation}), \
                 lambda: [self.instrumented_binary]
         binary, _ = self._configure_and_build("instrumented")
         sections = evidence.section_names(self.runner, self.llvm, binary)
@@ -279,11 +323,56 @@ class Pipeline:
     def stage_merge(self, mode):
         if mode == "key":
             raw = sorted(self.raw_dir.glob("*.profraw")) if self.raw_dir.exists() else []
-            return fingerprint({"raw": [sha256_file(p) for p in raw]}), \
-                lambda: [self.text_profile, self.manifest]
+            outputs = [self.ir_profdata] if self.opts.cspgo else [self.text_profile, self.manifest]
+            return fingerprint({"raw": [sha256_file(p) for p in raw], "cspgo": self.opts.cspgo}), \
+                lambda: outputs
         found = profiles.RawProfiles.collect(self.raw_dir, self.scenario_name())
+        if self.opts.cspgo:
+            # Only a step: cs-merge publishes the profile, with the context-sensitive part.
+            merged = profiles.merge(self.runner, self.llvm / "bin" / "llvm-profdata",
+                                    [(p, 1, found.scenario) for p in found.files], self.ir_profdata)
+            for skipped in merged.skipped:
+                self.console.warn(f"skipped {skipped['file']}: {skipped['reason']}")
+            self.console.info(f"{merged.stats.functions} functions in the first (IR) profile")
+            return {"functions": merged.stats.functions, "total_count": merged.stats.total_count,
+                    "skipped": merged.skipped}
+        return self._publish([(p, 1, found.scenario) for p in found.files])
+
+    def stage_cs_instrument(self, mode):
+        if mode == "key":
+            return fingerprint({"src": self.source_digest(), "tc": self.toolchain(),
+                                "profile": sha256_or_none(self.ir_profdata)}), \
+                lambda: [self.cs_instrumented_binary]
+        binary, _ = self._configure_and_build("cs-instrumented", {"PGOKIT_PROFILE": str(self.ir_profdata)})
+        if "__llvm_prf_cnts" not in evidence.section_names(self.runner, self.llvm, binary):
+            raise PgokitError(f"{binary} has no __llvm_prf_cnts section: it is not instrumented")
+        return {"binary": str(binary)}
+
+    def stage_cs_train(self, mode):
+        if mode == "key":
+            return fingerprint({"bin": sha256_or_none(self.cs_instrumented_binary), **self._load_key()}), \
+                lambda: [self.cs_raw_dir]
+        raw = fresh_dir(self.cs_raw_dir)
+        env = {"LLVM_PROFILE_FILE": str(raw / f"{TARGET}_cs_%m_%p.profraw")}
+        load = self._train(self.cs_instrumented_binary, env, "cs-train.log")
+        found = profiles.RawProfiles.collect(raw, self.scenario_name())
+        return {"requests": load.requests, "requests_per_second": load.requests_per_second,
+                "raw_profiles": [p.name for p in found.files]}
+
+    def stage_cs_merge(self, mode):
+        if mode == "key":
+            raw = sorted(self.cs_raw_dir.glob("*.profraw")) if self.cs_raw_dir.exists() else []
+            return fingerprint({"ir": sha256_or_none(self.ir_profdata), "raw": [sha256_file(p) for p in raw]}), \
+                lambda: [self.text_profile, self.manifest]
+        found = profiles.RawProfiles.collect(self.cs_raw_dir, self.scenario_name())
+        # The first profile and the context-sensitive counts, in one profile.
+        return self._publish([(self.ir_profdata, 1, found.scenario),
+                              *((p, 1, found.scenario) for p in found.files)])
+
+    def _publish(self, sources: list[tuple[Path, int, str]]) -> dict:
+        """Merges sources into the committed text profile and its manifest."""
         manifest = profiles.publish(
-            self.runner, self.llvm / "bin" / "llvm-profdata", [(p, 1, found.scenario) for p in found.files],
+            self.runner, self.llvm / "bin" / "llvm-profdata", sources,
             work_profdata=self.work / "profile" / "merged-from-raw.profdata", text_profile=self.text_profile,
             manifest_path=self.manifest, arch=self.arch, target=TARGET,
             llvm_version=self.toolchain()["clang"], scenarios={self.scenario_name(): 1},
@@ -298,7 +387,7 @@ class Pipeline:
     def stage_optimize(self, mode):
         if mode == "key":
             return fingerprint({"src": self.source_digest(), "tc": self.toolchain(),
-                                "profile": sha256_or_none(self.text_profile)}), \
+                                "profile": sha256_or_none(self.text_profile), "kind": self.instrumentation}), \
                 lambda: [self.optimized_binary, self.profdata]
         tool = self.llvm / "bin" / "llvm-profdata"
         # The build reads the committed text form, so a build from git alone is the same build.
@@ -385,6 +474,8 @@ class Pipeline:
 
     def provenance_record(self) -> dict:
         stages = ["instrumented", "trained", "pgo", "thinlto", "bolt"]
+        if self.opts.cspgo:
+            stages = ["instrumented", "trained", "cs-instrumented", "cs-trained", "pgo", "cspgo", "thinlto", "bolt"]
         if self.opts.reuse_profile:
             stages = [f"profile-from-{self.opts.reuse_profile}", "pgo", "thinlto", "bolt"]
         return {
@@ -424,8 +515,12 @@ class Pipeline:
         code, report = validator.run(self._validator, self.arch, final, expect="dist", profile=self.profdata,
                                      manifest=manifest)
         if code != 0:
-            raise PgokitError(f"{final} failed validation (exit {code}): " + "; ".join(validator.failures(report)),
-                              hint=f"scripts/pgokit validate --arch {self.arch} --expect dist {final}")
+            # Not left in dist/ as if it were good: renamed, so nothing ships it by accident.
+            rejected = final.with_name(final.name + ".rejected")
+            final.replace(rejected)
+            raise PgokitError(f"{final} failed validation (exit {code}): " + "; ".join(validator.failures(report))
+                              + f"; moved to {rejected}",
+                              hint=f"scripts/pgokit validate --arch {self.arch} --expect dist {rejected}")
         self.console.info(f"validated: {report.get('passed')} checks passed, {report.get('skipped')} skipped")
         return {"passed": report.get("passed"), "skipped": report.get("skipped"),
                 "findings": [{k: f.get(k) for k in ("id", "status", "reason")} for f in report.get("findings", [])]}
