@@ -5,6 +5,7 @@ these functions decide what is usable and never leave a half-written output."""
 import datetime
 import json
 import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,38 +60,228 @@ class MergedProfile:
     skipped: list[dict]
 
 
-def check_input(runner: Runner, profdata: Path, path: Path) -> str | None:
-    """None if llvm-profdata can read path (.profraw, .profdata or text), else its complaint."""
+# The first 8 bytes of each binary format (InstrProfData.inc), little-endian;
+# the 8 bytes after them are the format version.
+RAW_MAGIC_64 = 0xFF6C70726F667281
+RAW_MAGIC_32 = 0xFF6C70726F665281
+INDEXED_MAGIC = 0x8169666F72706CFF
+# The version field's upper 32 bits are variant flags (IR, CS, ...), not the version.
+VERSION_BITS = 0xFFFFFFFF
+
+RETRAIN = "retrain; a profile is written only when the program exits cleanly"
+CUT_SHORT = ("the process that wrote it was killed mid-write, or the file was cut short in a copy: "
+             "retrain, or delete the file")
+
+
+@dataclass
+class Unusable:
+    """Why a profile cannot be used: the file, the reason, and what to do."""
+
+    path: Path
+    reason: str
+    hint: str
+    # Written by another LLVM: refused outright, never skipped (the toolchain is one version).
+    foreign: bool = False
+
+    def error(self) -> ProfileError:
+        return ProfileError(f"{self.path}: {self.reason}", hint=self.hint)
+
+
+def profile_format(path: Path) -> tuple[str, int | None]:
+    """('raw' | 'indexed' | 'text' | 'unknown', format version) from the file's first bytes."""
+    with Path(path).open("rb") as f:
+        head = f.read(4096)
+    for kind, value in (("raw", RAW_MAGIC_64), ("raw", RAW_MAGIC_32), ("indexed", INDEXED_MAGIC)):
+        for order in ("little", "big"):
+            as_bytes = value.to_bytes(8, order)
+            if 0 < len(head) < 8 and as_bytes.startswith(head):
+                return kind, None  # cut short inside the magic
+            if head[:8] == as_bytes:
+                version = int.from_bytes(head[8:16], order) & VERSION_BITS if len(head) >= 16 else None
+                return kind, version
+    try:
+        text = head.decode("ascii")
+    except UnicodeDecodeError:
+        return "unknown", None
+    return ("text", None) if text and all(c.isprintable() or c.isspace() for c in text) else ("unknown", None)
+
+
+def diagnose(runner: Runner, profdata: Path, path: Path) -> Unusable | None:
+    """None if llvm-profdata can read path (.profraw, .profdata or text), else why not, in our words."""
+    path = Path(path)
     if not path.is_file():
-        return "not a file"
+        return Unusable(path, "not a file", "check the path")
     if path.stat().st_size == 0:
-        return "empty file"
+        return Unusable(path, "empty file", "the program was killed before it could write its profile")
     result = runner.run([profdata, "show", path], check=False)
-    if result.returncode != 0:
-        lines = (result.stderr or result.stdout).strip().splitlines()
-        if not lines:
-            return f"llvm-profdata exit {result.returncode}"
-        # "llvm-profdata: error: <path>: <reason>" -> "<reason>"
-        return lines[-1].split(f"{path}: ")[-1].removeprefix("error: ")
+    if result.returncode == 0:
+        return None
+    return explain(runner, profdata, path, llvm_complaint(result.stderr or result.stdout, path))
+
+
+def llvm_complaint(output: str, path: Path) -> str:
+    """llvm-profdata's reason about path: from its '<error|warning>: <path>: <reason>'
+    line (merge says 'warning' and then 'error: no profile can be merged'),
+    else from its first error."""
+    lines = output.strip().splitlines()
+    about = next((l for l in lines if f": {path}: " in l), None)
+    if about:
+        return about.split(f": {path}: ", 1)[1]
+    line = next((l for l in lines if "error: " in l), lines[0] if lines else "llvm-profdata failed")
+    return line.split("error: ", 1)[-1]
+
+
+def explain(runner: Runner, profdata: Path, path: Path, complaint: str) -> Unusable:
+    """Turns llvm-profdata's complaint about path into a reason and a fix."""
+    kind, version = profile_format(path)
+    mismatch = re.search(r"raw profile format version = (\d+); expected version = (\d+)", complaint)
+    if mismatch:
+        return Unusable(path, f"made by a different LLVM (raw format version {mismatch[1]}, "
+                              f"this toolchain reads {mismatch[2]})",
+                        "re-train with this toolchain: build the instrumented program with this clang "
+                        "and run it again (pgokit train)", foreign=True)
+    if kind == "indexed" and "unsupported instrumentation profile format version" in complaint:
+        return Unusable(path, f"made by a different LLVM (indexed format version {version}, "
+                              f"this toolchain reads up to {indexed_version(runner, profdata)})",
+                        "merge it again with this toolchain's llvm-profdata, or pass its text form "
+                        "(llvm-profdata merge --text), which does not depend on the LLVM version",
+                        foreign=True)
+    if kind in ("raw", "indexed"):
+        detail = re.sub(r"^invalid instrumentation profile data \((.*)\)$", r"\1", complaint)
+        return Unusable(path, f"truncated or corrupt {kind} profile ({detail})", CUT_SHORT)
+    if kind == "text" and path.suffix != ".profraw":
+        where = text_error_line(path)
+        at = f", at line {where[0]}: {where[1][:80]!r}" if where else ""
+        return Unusable(path, f"not a valid text profile: {complaint}{at}",
+                        "fix that line, or write the profile again with 'pgokit merge' "
+                        "(merge both sides of a conflict with --input OURS --input THEIRS)")
+    return Unusable(path, "not an LLVM profile (no raw or indexed profile header, and not text)",
+                    "remove it: only files the instrumented program writes (LLVM_PROFILE_FILE) belong here")
+
+
+def indexed_version(runner: Runner, profdata: Path) -> int | None:
+    """The indexed format version llvm-profdata writes (and the newest it reads)."""
+    with tempfile.TemporaryDirectory(prefix="pgokit-probe-") as d:
+        text, out = Path(d) / "probe.proftext", Path(d) / "probe.profdata"
+        text.write_text("probe\n0\n1\n1\n")
+        if runner.run([profdata, "merge", "--output", out, text], check=False).returncode != 0:
+            return None
+        return profile_format(out)[1]
+
+
+_CONFLICT = re.compile(r"^(<<<<<<<|=======|>>>>>>>)( |$)")
+_DECIMAL = re.compile(r"[0-9]+")
+# getAsInteger(0, ...): 0x hex, 0b binary, 0o or a leading 0 octal, else decimal.
+_ANY_BASE = re.compile(r"0[xX][0-9a-fA-F]+|0[bB][01]+|0[oO][0-7]+|0[0-7]*|[1-9][0-9]*")
+_VALUE_SITE = re.compile(r".+:[0-9]+")
+_HEADER_FLAGS = {"ir", "fe", "csir", "entry_first", "not_entry_first", "single_byte_coverage"}
+
+
+def _as_int(text: str) -> int:
+    for prefix, base in (("0x", 16), ("0b", 2), ("0o", 8)):
+        if text.lower().startswith(prefix):
+            return int(text[2:], base)
+    return int(text, 8) if text.startswith("0") and len(text) > 1 else int(text)
+
+
+def text_error_line(path: Path) -> tuple[int, str] | None:
+    """The first line of a text profile that breaks the record layout
+    TextInstrProfReader reads, as (line number, line); an unresolved merge
+    conflict first of all. None where this walk stops short of LLVM's grammar
+    (temporal traces, header flags it does not know)."""
+    lines = list(enumerate(Path(path).read_text(errors="replace").split("\n"), 1))
+    conflict = next(((n, l) for n, l in lines if _CONFLICT.match(l)), None)
+    if conflict:
+        return conflict
+    # LLVM's line iterator skips empty lines and '#' comments everywhere.
+    body = [(n, l) for n, l in lines if l and not l.startswith("#")]
+    pos = 0
+
+    def here() -> tuple[int, str]:
+        return body[pos] if pos < len(body) else body[-1]
+
+    def take(pattern: re.Pattern, line: str | None = None) -> int | None:
+        nonlocal pos
+        text = body[pos][1] if pos < len(body) else None
+        if line is not None:
+            text = line
+        if text is None or not pattern.fullmatch(text):
+            return None
+        value = _as_int(text) if pattern is _ANY_BASE else int(text)
+        if value >= 1 << 64:
+            return None
+        pos += 1
+        return value
+
+    while pos < len(body) and body[pos][1].startswith(":"):
+        if body[pos][1][1:].lower() not in _HEADER_FLAGS:
+            return None
+        pos += 1
+    while pos < len(body):
+        pos += 1  # the function's name
+        if take(_ANY_BASE) is None:  # its hash
+            return here()
+        counters = take(_DECIMAL)
+        if not counters:  # missing, or zero
+            if counters == 0:
+                pos -= 1
+            return here()
+        for _ in range(counters):
+            if take(_DECIMAL) is None:
+                return here()
+        if pos < len(body) and body[pos][1].startswith("$"):  # MC/DC bitmap bytes
+            count = take(_ANY_BASE, body[pos][1][1:].strip())
+            if count is None:
+                return here()
+            for _ in range(count):
+                if take(_ANY_BASE) is None:
+                    return here()
+        # Value profile data follows when the next line is a number (else it is the next name).
+        kinds = take(_DECIMAL) if pos < len(body) and _DECIMAL.fullmatch(body[pos][1]) else 0
+        for _ in range(kinds):
+            if take(_DECIMAL) is None:  # the value kind
+                return here()
+            sites = take(_DECIMAL)
+            if sites is None:
+                return here()
+            for _ in range(sites):
+                values = take(_DECIMAL)
+                if values is None:
+                    return here()
+                for _ in range(values):
+                    if pos >= len(body) or not _VALUE_SITE.fullmatch(body[pos][1]):
+                        return here()
+                    pos += 1
     return None
 
 
 def merge(runner: Runner, profdata: Path, sources: list[tuple[Path, int, str]], output: Path) -> MergedProfile:
     """Merges (file, weight, origin) sources into output (sparse .profdata).
 
-    Unreadable files are reported and skipped; if none is readable, fails and
-    output is left as it was."""
-    usable, skipped = [], []
+    A raw profile that cannot be read (one process cut short) is reported and
+    skipped. A merged profile given by name that cannot be read, or any profile
+    written by another LLVM, fails the merge; so does having nothing usable.
+    On failure output is left as it was."""
+    usable, skipped, refused = [], [], []
     for path, weight, origin in sources:
-        problem = check_input(runner, profdata, path)
-        if problem:
-            skipped.append({"file": str(path), "reason": problem})
-        else:
+        problem = diagnose(runner, profdata, path)
+        if problem is None:
             usable.append((path, weight, origin))
+        elif problem.foreign or Path(path).suffix != ".profraw":
+            refused.append(problem)
+        else:
+            skipped.append(problem)
+    if refused:
+        first = refused[0]
+        more = f" (and {len(refused) - 1} other input(s))" if len(refused) > 1 else ""
+        raise ProfileError(f"{first.path}: {first.reason}{more}", hint=first.hint)
     if not usable:
-        detail = "; ".join(f"{Path(s['file']).name}: {s['reason']}" for s in skipped)
-        raise ProfileError(f"no usable profile among {len(sources)} input(s): {detail}",
-                           hint="retrain; a profile is written only when the program exits cleanly")
+        detail = "; ".join(f"{p.path.name}: {p.reason}" for p in skipped)
+        folders = {p.path.parent for p in skipped}
+        where = f" in {folders.pop()}" if len(folders) == 1 else ""
+        hints = {p.hint for p in skipped}
+        raise ProfileError(f"no usable profile among {len(sources)} input(s){where}: {detail}",
+                           hint=hints.pop() if len(hints) == 1 else RETRAIN)
     with staged_output(output) as tmp:
         argv = [profdata, "merge", "--sparse", "--output", tmp]
         argv += [f"--weighted-input={w},{p}" for p, w, _ in usable]
@@ -100,7 +291,8 @@ def merge(runner: Runner, profdata: Path, sources: list[tuple[Path, int, str]], 
             raise ProfileError(f"the merged profile has no functions (inputs: {len(usable)})",
                                hint="was the binary built with -fprofile-instr-generate?")
     inputs = [{"file": str(p), "weight": w, "origin": o, "sha256": sha256_file(p)} for p, w, o in usable]
-    return MergedProfile(output, sha256_file(output), stats, inputs, skipped)
+    return MergedProfile(output, sha256_file(output), stats, inputs,
+                         [{"file": str(p.path), "reason": p.reason} for p in skipped])
 
 
 def read_stats(runner: Runner, profdata: Path, profile: Path, top: int = 20) -> ProfileStats:
@@ -140,8 +332,8 @@ def from_text(runner: Runner, profdata: Path, text_profile: Path, output: Path) 
     with staged_output(output) as tmp:
         result = runner.run([profdata, "merge", "--sparse", "--output", tmp, text_profile], check=False)
         if result.returncode != 0:
-            raise ProfileError(f"{text_profile} is not a valid text profile: "
-                               + (result.stderr.strip().splitlines() or ["unreadable"])[-1])
+            complaint = llvm_complaint(result.stderr or result.stdout, text_profile)
+            raise explain(runner, profdata, text_profile, complaint).error()
 
 
 def write_manifest(path: Path, merged: MergedProfile, *, arch: str, target: str, llvm_version: str,

@@ -31,9 +31,9 @@ def group() -> None:
 def show(ctx: Context, profile: Path, top: int, as_json: bool) -> None:
     """Function count, total count and the hottest functions of PROFILE."""
     tool = llvm_tool(ctx.llvm_root, "llvm-profdata")
-    problem = profiles.check_input(ctx.runner, tool, profile)
+    problem = profiles.diagnose(ctx.runner, tool, profile)
     if problem:
-        raise profiles.ProfileError(f"{profile}: {problem}")
+        raise problem.error()
     weights = profiles.function_weights(ctx.runner, tool, profile)
     total = sum(weights.values()) or 1
     hottest = sorted(weights.items(), key=lambda kv: kv[1], reverse=True)[:top]
@@ -59,9 +59,9 @@ def diff(ctx: Context, old: Path, new: Path, top: int, as_json: bool) -> None:
     """How similar NEW is to OLD, and whose share of the profile moved most."""
     tool = llvm_tool(ctx.llvm_root, "llvm-profdata")
     for path in (old, new):
-        problem = profiles.check_input(ctx.runner, tool, path)
+        problem = profiles.diagnose(ctx.runner, tool, path)
         if problem:
-            raise profiles.ProfileError(f"{path}: {problem}")
+            raise problem.error()
     similarity = profiles.overlap(ctx.runner, tool, old, new)
     changes = profiles.share_changes(profiles.function_weights(ctx.runner, tool, old),
                                      profiles.function_weights(ctx.runner, tool, new), top)
