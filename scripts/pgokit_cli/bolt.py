@@ -6,13 +6,117 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from pgokit_cli import evidence
 from pgokit_cli.errors import PgokitError
 from pgokit_cli.fileutil import staged_output
 from pgokit_cli.runner import Runner
 
+# A BOLT profile whose functions are not mostly in the binary was recorded from
+# another program (or a distant build of it): llvm-bolt would apply next to
+# nothing of it and still succeed. More than this share must be found.
+MIN_KNOWN_SHARE = 0.5
+
 
 class BoltError(PgokitError):
     """BOLT could not instrument or optimize the binary."""
+
+
+@dataclass
+class BoltProfile:
+    """What a .fdata file holds: how many records, in which functions."""
+
+    path: Path
+    records: int
+    functions: set[str]
+
+
+_FIELD = re.compile(r"(?:\\.|[^ \\])+")  # space-separated; a backslash escapes a space in a name
+_HEX = re.compile(r"[0-9a-fA-F]+")
+_NUMBER = re.compile(r"-?[0-9]+")
+# BOLT's suffixes for names LTO made unique: profile and binary may differ after them.
+_LTO_SUFFIXES = (".__uniq.", ".lto_priv.", ".constprop.", ".llvm.")
+# Start-up code every program links: naming it says nothing about which program a profile is from.
+_EVERY_PROGRAM = {"main", "_start", "_init", "_fini", "frame_dummy", "register_tm_clones",
+                  "deregister_tm_clones", "__do_global_dtors_aux", "__libc_csu_init", "__libc_csu_fini",
+                  "_dl_relocate_static_pie"}
+RETRAIN_BOLT = ("it was cut short (a BOLT-instrumented process stopped while writing it) or edited: "
+                "run the BOLT training again (pgokit pipeline --from bolt-train)")
+
+
+def read_fdata(path: Path) -> BoltProfile:
+    """Checks every line of a BOLT profile in the text format llvm-bolt's
+    -data= and merge-fdata read (DataReader), and collects the functions it
+    names. Stricter than BOLT, which stops silently at a line it does not
+    expect: a corrupt line fails here, named with its number."""
+    path = Path(path)
+    lines = path.read_text(errors="replace").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    if lines and lines[0].startswith("---"):
+        return BoltProfile(path, -1, set())  # BOLT's YAML form: llvm-bolt checks it itself
+    functions: set[str] = set()
+    first = 0
+    no_lbr = bool(lines) and lines[0].startswith("no_lbr")
+    first += no_lbr
+    first += first < len(lines) and lines[first] == "boltedcollection"
+
+    def bad(n: int, what: str, found: str) -> BoltError:
+        binary = not found.isprintable() or "\ufffd" in found  # undecodable bytes
+        shown = "binary data" if binary else repr(found if len(found) <= 60 else found[:57] + "...")
+        return BoltError(f"{path}: not a valid BOLT profile: line {n}: expected {what}, found {shown}",
+                         hint=RETRAIN_BOLT)
+
+    for n, line in enumerate(lines[first:], first + 1):
+        fields = _FIELD.findall(line)
+        memory = bool(fields) and fields[0] in ("3", "4", "5")
+        # A location is "<kind> <name> <hex offset>"; then counts.
+        shape = 7 if memory else (4 if no_lbr else 8)
+        kinds = ("3", "4", "5") if memory else ("0", "1", "2")
+        if len(fields) != shape:
+            raise bad(n, f"{shape} space-separated fields", line)
+        locations = [fields[0:3]] if shape == 4 else [fields[0:3], fields[3:6]]
+        for kind, name, offset in locations:
+            if kind not in kinds:
+                raise bad(n, f"a location kind ({', '.join(kinds)})", kind)
+            if not _HEX.fullmatch(offset):
+                raise bad(n, "a hexadecimal offset", offset)
+            if kind in "1245" and not name.endswith("@PLT"):
+                functions.add(name)
+        for count in fields[len(locations) * 3:]:
+            if not _NUMBER.fullmatch(count):
+                raise bad(n, "a decimal count", count)
+    records = len(lines) - first
+    if records == 0:
+        raise BoltError(f"{path}: an empty BOLT profile (no records)", hint=RETRAIN_BOLT)
+    return BoltProfile(path, records, functions)
+
+
+def common_name(name: str) -> str:
+    """A function's name as BOLT matches it: without the '/N' or '/file/N' it
+    gives local symbols, and cut after an LTO uniquing suffix."""
+    name = name.split("/", 1)[0]
+    for suffix in _LTO_SUFFIXES:
+        at = name.find(suffix)
+        if at > 0:
+            return name[: at + len(suffix)]
+    return name
+
+
+def check_fits(runner: Runner, llvm_root: Path, binary: Path, fdata: Path, arch: str) -> BoltProfile:
+    """Fails unless most functions fdata profiles (beyond start-up code) are defined in binary."""
+    profile = read_fdata(fdata)
+    if profile.records < 0:
+        return profile
+    wanted = {common_name(n) for n in profile.functions} - _EVERY_PROGRAM
+    known = {common_name(s) for s in evidence.defined_symbols(runner, llvm_root, binary)}
+    missing = sorted(wanted - known)
+    if wanted and len(wanted) - len(missing) <= len(wanted) * MIN_KNOWN_SHARE:
+        examples = ", ".join(m if len(m) <= 60 else m[:57] + "..." for m in missing[:3])
+        raise BoltError(f"{fdata} was not recorded from {binary}: {len(missing)} of the {len(wanted)} "
+                        f"functions it profiles are not in the binary ({examples})",
+                        hint="train BOLT on this binary: "
+                             f"pgokit pipeline --arch {arch} --from bolt-instrument")
+    return profile
 
 
 def runtime_lib_arg(llvm_root: Path, arch: str, sysroot: Path | None) -> list[str]:
@@ -48,6 +152,8 @@ def merge_fdata(runner: Runner, llvm_root: Path, files: list[Path], output: Path
     if not files:
         raise BoltError(f"no .fdata files were written in {output.parent}",
                         hint="the BOLT-instrumented server must exit cleanly (SIGTERM) to write its profile")
+    for path in files:
+        read_fdata(path)
     result = runner.run([llvm_root / "bin" / "merge-fdata", *files])
     if not result.stdout.strip():
         raise BoltError(f"merge-fdata produced an empty profile from {len(files)} file(s)")
@@ -105,6 +211,7 @@ class BoltResult:
 
 def optimize(runner: Runner, llvm_root: Path, binary: Path, fdata: Path, output: Path, arch: str,
              bolt_id: str) -> BoltResult:
+    check_fits(runner, llvm_root, binary, fdata, arch)
     argv = [llvm_root / "bin" / "llvm-bolt", binary, "-o", output, f"-data={fdata}",
             *optimize_flags(arch),
             # Tag .note.bolt_info with the profile it was built from.
@@ -121,7 +228,7 @@ def _run_bolt(runner: Runner, argv: list, output: Path) -> str:
         result = runner.run(argv, check=False)
         text = result.stdout + result.stderr
         if result.returncode != 0 or not tmp.exists():
-            errors = [l for l in text.splitlines() if "ERROR" in l or "error" in l] or text.splitlines()[-5:]
+            errors = [l for l in text.splitlines() if "error" in l.lower()] or text.splitlines()[-5:]
             raise BoltError(f"llvm-bolt failed on {argv[1]}: " + " | ".join(errors[:5]))
     return text
 

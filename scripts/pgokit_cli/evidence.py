@@ -20,9 +20,13 @@ def section_names(runner: Runner, llvm_root: Path, binary: Path) -> set[str]:
     return names
 
 
-def symbols(runner: Runner, llvm_root: Path, binary: Path, wanted: set[str]) -> set[str]:
+def defined_symbols(runner: Runner, llvm_root: Path, binary: Path) -> set[str]:
     out = runner.run([llvm_root / "bin" / "llvm-nm", "--defined-only", binary]).stdout
-    return {line.split()[-1] for line in out.splitlines() if line.split() and line.split()[-1] in wanted}
+    return {line.split()[-1] for line in out.splitlines() if line.split()}
+
+
+def symbols(runner: Runner, llvm_root: Path, binary: Path, wanted: set[str]) -> set[str]:
+    return defined_symbols(runner, llvm_root, binary) & wanted
 
 
 def elf_machine(runner: Runner, llvm_root: Path, binary: Path) -> str:

@@ -12,9 +12,12 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import LLVM
+from pgokit_cli import bolt
 from pgokit_cli import cli as cli_module
 from pgokit_cli.cli import cli
+from pgokit_cli.console import Console
 from pgokit_cli.context import Context
+from pgokit_cli.runner import Runner
 
 PROFDATA = LLVM / "llvm-profdata"
 LAUNCHER = Path(__file__).resolve().parents[1] / "pgokit"
@@ -219,3 +222,113 @@ def test_profile_show_names_a_foreign_profile(merged):
     indexed.write_bytes(with_version(indexed.read_bytes(), version_field(indexed.read_bytes()) + 1))
     result = invoke("profile", "show", indexed)
     assert_refused(result, f"{indexed}: made by a different LLVM (indexed format version")
+
+
+# ---- BOLT profiles -------------------------------------------------------------
+
+BOLT = LLVM / "llvm-bolt"
+needs_bolt = pytest.mark.skipif(not BOLT.exists(), reason="needs BOLT 19 (make setup)")
+PROGRAM = """
+#define F(name, k) __attribute__((noinline)) int name(int n) \\
+  { int s = 0; for (int i = 0; i < n; i++) s += (i % k) ? i : -i; return s; }
+F(F1, 3) F(F2, 5) F(F3, 7) F(F4, 11)
+int main(int c, char **v) { return (F1(c * 1000) + F2(c * 900) + F3(c * 800) + F4(c * 700)) & 1; }
+"""
+
+
+@pytest.fixture(scope="module")
+def bolt_programs(tmp_path_factory):
+    """Two programs linked for BOLT, and a real .fdata of the first from BOLT's instrumentation."""
+    d = tmp_path_factory.mktemp("bolt")
+    binaries = {}
+    for name, functions in (("ours", ["alpha", "beta", "gamma", "delta"]),
+                            ("other", ["north", "south", "east", "west"])):
+        src = d / f"{name}.c"
+        src.write_text("".join(f"#define F{i} {f}\n" for i, f in enumerate(functions, 1)) + PROGRAM)
+        binaries[name] = d / name
+        # BOLT needs relocations (--emit-relocs).
+        subprocess.run([LLVM / "clang", "-O1", "-fno-pie", "-no-pie", "-Wl,--emit-relocs", src,
+                        "-o", binaries[name]], check=True)
+    instrumented = d / "ours.instrumented"
+    subprocess.run([BOLT, binaries["ours"], "-o", instrumented, "-instrument",
+                    f"-instrumentation-file={d / 'ours.fdata'}"], check=True, capture_output=True)
+    subprocess.run([instrumented], check=False)
+    return binaries["ours"], binaries["other"], d / "ours.fdata"
+
+
+def runner():
+    return Runner(Console(quiet=True))
+
+
+@needs_bolt
+def test_bolt_profile_of_its_own_binary_is_accepted(bolt_programs, tmp_path):
+    ours, _, fdata = bolt_programs
+    profile = bolt.check_fits(runner(), LLVM.parent, ours, fdata, "x86_64")
+    assert {"alpha", "beta", "gamma", "delta"} <= profile.functions
+    out = tmp_path / "ours.bolt"
+    bolt.optimize(runner(), LLVM.parent, ours, fdata, out, "x86_64", bolt_id="test")
+    assert out.exists()
+
+
+@needs_bolt
+def test_bolt_profile_of_another_binary_is_refused_before_llvm_bolt(bolt_programs, tmp_path):
+    _, other, fdata = bolt_programs
+    out = tmp_path / "out" / "other.bolt"
+    with pytest.raises(bolt.BoltError) as err:
+        bolt.optimize(runner(), LLVM.parent, other, fdata, out, "x86_64", bolt_id="test")
+    message = err.value.format_message()
+    assert f"{fdata} was not recorded from {other}: 4 of the 4 functions it profiles are not in the binary " \
+           "(alpha, beta, delta)" in message
+    assert "hint: train BOLT on this binary: pgokit pipeline --arch x86_64 --from bolt-instrument" in message
+    assert err.value.exit_code == 1
+    assert files_under(tmp_path / "out") == []
+
+
+def bad_fdata(case: str, good: Path, path: Path) -> str:
+    """Writes a corrupt copy of good at path; returns what the error says about it."""
+    text = good.read_text()
+    lines = text.rstrip("\n").split("\n")
+    if case == "cut short":
+        path.write_text(text.rstrip("\n").rsplit(" ", 1)[0])  # the last line loses its count
+        return f"line {len(lines)}: expected 8 space-separated fields, found "
+    if case == "bad offset":
+        fields = lines[0].split(" ")
+        fields[2] = "zz"
+        path.write_text("\n".join([" ".join(fields), *lines[1:]]) + "\n")
+        return "line 1: expected a hexadecimal offset, found 'zz'"
+    if case == "random bytes":
+        path.write_bytes(random.Random(7).randbytes(512))
+        return "line 1: expected 8 space-separated fields, found binary data"
+    if case == "empty":
+        path.write_text("")
+        return "an empty BOLT profile (no records)"
+    raise AssertionError(case)
+
+
+@needs_bolt
+@pytest.mark.parametrize("case", ["cut short", "bad offset", "random bytes", "empty"])
+def test_corrupt_bolt_profile_is_refused_with_its_line(case, bolt_programs, tmp_path):
+    ours, _, fdata = bolt_programs
+    bad = tmp_path / "bad.fdata"
+    reason = bad_fdata(case, fdata, bad)
+    out = tmp_path / "out" / "ours.bolt"
+    with pytest.raises(bolt.BoltError) as err:
+        bolt.optimize(runner(), LLVM.parent, ours, bad, out, "x86_64", bolt_id="test")
+    message = err.value.format_message()
+    assert f"{bad}: " in message and reason in message, message
+    assert "hint: " in message and err.value.exit_code == 1
+    assert files_under(tmp_path / "out") == []
+
+
+@needs_bolt
+def test_corrupt_per_process_bolt_profile_stops_the_merge_by_name(bolt_programs, tmp_path):
+    _, _, fdata = bolt_programs
+    good = tmp_path / "ours.fdata.100.fdata"
+    good.write_text(fdata.read_text())
+    bad = tmp_path / "ours.fdata.101.fdata"
+    reason = bad_fdata("cut short", fdata, bad)
+    out = tmp_path / "out" / "ours.fdata"
+    with pytest.raises(bolt.BoltError) as err:
+        bolt.merge_fdata(runner(), LLVM.parent, [good, bad], out)
+    assert f"{bad}: not a valid BOLT profile: {reason}" in err.value.format_message()
+    assert files_under(tmp_path / "out") == []
