@@ -20,7 +20,8 @@ def cli(ctx: click.Context, verbose: bool, quiet: bool, debug: bool) -> None:
     """Profile-guided optimization for C++ services, x86_64 and arm64.
 
     \b
-    Exit codes: 0 success, 1 a stage or check failed, 2 usage error.
+    Exit codes: 0 success, 1 a stage or check failed, 2 usage error,
+    75 the build tree is busy with another run (--no-wait).
     """
     ctx.obj = Context(console=Console(verbose=verbose, quiet=quiet), debug=debug)
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from pgokit_cli import lock
 from pgokit_cli.context import ARCHES, Context
 from pgokit_cli.pipeline import STAGES, Options, Pipeline
 
@@ -36,6 +37,8 @@ def load_options(f):
         click.option("--dist-dir", type=click.Path(path_type=Path), default=None,
                      help="Where final binaries go [dist]."),
         click.option("--json", "as_json", is_flag=True, help="Print the JSON summary on stdout."),
+        click.option("--no-wait", is_flag=True,
+                     help="If another run is using the build tree, fail at once (exit 75) instead of waiting."),
     ]):
         f = decorator(f)
     return f
@@ -44,7 +47,7 @@ def load_options(f):
 def run_pipeline(ctx: Context, arches: list[str], to_stage: str, *, from_stage=None, reuse_profile=None,
                  perf=False,
                  scenario="mixed", duration=30, connections=16, seed_orders=100_000, work_dir=None,
-                 profiles_dir=None, dist_dir=None, as_json=False) -> None:
+                 profiles_dir=None, dist_dir=None, as_json=False, no_wait=False) -> None:
     summaries = []
     for arch in arches:
         opts = Options(arch=arch, scenario=scenario_path(ctx, scenario), duration=duration,
@@ -52,10 +55,12 @@ def run_pipeline(ctx: Context, arches: list[str], to_stage: str, *, from_stage=N
                        to_stage=to_stage, reuse_profile=reuse_profile, perf=perf, work_dir=work_dir,
                        profiles_dir=profiles_dir, dist_dir=dist_dir)
         pipeline = Pipeline(ctx, opts)
-        summary = pipeline.run()
-        if STAGES.index(to_stage) >= STAGES.index("dist"):
-            path = pipeline.write_summary(summary)
-            ctx.console.detail(f"summary: {path}")
+        # One run per build tree: a second one would rebuild and retrain under the first.
+        with lock.hold(pipeline.work, wait=not no_wait, console=ctx.console):
+            summary = pipeline.run()
+            if STAGES.index(to_stage) >= STAGES.index("dist"):
+                path = pipeline.write_summary(summary)
+                ctx.console.detail(f"summary: {path}")
         summaries.append(summary)
         print_table(ctx, summary)
     if as_json:
