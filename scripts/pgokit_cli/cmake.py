@@ -77,11 +77,13 @@ def configure(runner: Runner, source_dir: Path, preset: str, build_dir: Path,
     runner.run(argv, cwd=source_dir)
 
 
-def build(runner: Runner, console: Console, build_dir: Path, target: str) -> str:
-    """Builds target; returns the full log (compiler diagnostics included)."""
+def build(runner: Runner, console: Console, build_dir: Path, target: str, clean_first: bool = False) -> str:
+    """Builds target (from clean when clean_first); returns the full log
+    (compiler diagnostics included)."""
     console.info(f"building {target} in {build_dir}")
     try:
-        result = runner.run(["cmake", "--build", build_dir, "--target", target])
+        result = runner.run(["cmake", "--build", build_dir, "--target", target,
+                             *(["--clean-first"] if clean_first else [])])
     except CommandFailed as exc:
         raise PgokitError(f"build of {target} failed in {build_dir}", hint=exc.format_message()) from exc
     return result.stdout + result.stderr

@@ -13,16 +13,15 @@ import json
 import platform
 import shutil
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pgokit_cli import bolt, cmake, evidence, profiles, provenance, training, validator
+from pgokit_cli import bolt, cmake, evidence, profiles, provenance, validator
 from pgokit_cli.context import Context
 from pgokit_cli.errors import PgokitError
 from pgokit_cli.fileutil import fresh_dir, sha256_file, sha256_or_none, staged_output, write_atomically
-from pgokit_cli.stages import StageCache, fingerprint, source_commit, tree_digest
+from pgokit_cli.project import REFERENCE_TARGET, ExternalProject, ReferenceServer, reference_binary
+from pgokit_cli.stages import StageCache, fingerprint, source_commit
 from pgokit_cli.toolchain import parse_llvm_version
 
 STAGES = ["instrument", "train", "merge", "cs-instrument", "cs-train", "cs-merge", "optimize",
@@ -30,14 +29,8 @@ STAGES = ["instrument", "train", "merge", "cs-instrument", "cs-train", "cs-merge
 CSPGO_STAGES = ("cs-instrument", "cs-train", "cs-merge")
 # The arch this machine runs natively; CSPGO's second training needs it (see Options.cspgo).
 HOST_ARCH = {"x86_64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}.get(platform.machine())
-TARGET = "pgokit-server"
-# What the reference server's build depends on (the tree digest's inputs).
-SOURCE_PATHS = ["app", "cmake", "toolchains", "CMakeLists.txt", "CMakePresets.json"]
-
-
-def server_binary(build_dir: Path) -> Path:
-    """Where a build of the reference server puts it (app/ in the build tree)."""
-    return build_dir / "app" / TARGET
+TARGET = REFERENCE_TARGET
+server_binary = reference_binary
 
 
 # What llvm-readelf's Machine line says for each arch.
@@ -64,6 +57,8 @@ class Options:
     work_dir: Path | None = None
     profiles_dir: Path | None = None
     dist_dir: Path | None = None
+    # A user's project (generic mode); None: the reference server.
+    project: ExternalProject | None = None
 
 
 @dataclass
@@ -81,7 +76,8 @@ class Pipeline:
         self.arch = opts.arch
         self.runner = ctx.runner
         self.console = ctx.console
-        root = ctx.repo_root
+        self.project = opts.project or ReferenceServer(ctx, opts)
+        self.target = self.project.target
         if opts.cspgo and opts.reuse_profile:
             raise PgokitError("--cspgo and --reuse-profile do not go together: context-sensitive (IR) "
                               "profiles are tied to the arch they were trained on")
@@ -89,9 +85,14 @@ class Pipeline:
             raise PgokitError(f"--cspgo is for natively trained arches; {self.arch} trains under emulation here",
                               hint=f"run it on {self.arch} hardware, or drop --cspgo for {self.arch}")
         # CSPGO builds and profiles differ in kind: they get their own tree and profile name.
-        self.work = (opts.work_dir or root / "build" / "pgo") / (self.arch + ("-cspgo" if opts.cspgo else ""))
-        self.profiles_dir = (opts.profiles_dir or root / "profiles") / self.arch
-        self.dist = (opts.dist_dir or root / "dist") / self.arch
+        work_root = self.project.default_work_root()
+        if opts.work_dir:
+            # Several projects may share one --work-dir: each gets its own folder in it.
+            work_root = opts.work_dir if opts.project is None else opts.work_dir / self.target
+        self.work = work_root / (self.arch + ("-cspgo" if opts.cspgo else ""))
+        self.profiles_root = opts.profiles_dir or self.project.default_profiles_root()
+        self.profiles_dir = self.profiles_root / self.arch
+        self.dist = (opts.dist_dir or ctx.repo_root / "dist") / self.arch
         self.cache = StageCache(self.work / "stages")
         self.llvm = ctx.llvm_root
         self.outcomes: list[StageOutcome] = []
@@ -104,7 +105,7 @@ class Pipeline:
 
     def source_digest(self) -> str:
         if self._source_digest is None:
-            self._source_digest = tree_digest(self.ctx.repo_root, SOURCE_PATHS)
+            self._source_digest = self.project.source_digest()
         return self._source_digest
 
     def toolchain(self) -> dict:
@@ -131,7 +132,7 @@ class Pipeline:
         return []
 
     def scenario_name(self) -> str:
-        return self.opts.scenario.stem
+        return self.project.scenario_name
 
     @property
     def trained_under_emulation(self) -> bool:
@@ -188,7 +189,7 @@ class Pipeline:
         return self.work / f"build-{stage}"
 
     def _binary(self, stage: str) -> Path:
-        return server_binary(self.build_dir(stage))
+        return self.project.binary(self.build_dir(stage))
 
     @property
     def instrumentation(self) -> str:
@@ -196,14 +197,17 @@ class Pipeline:
         return "ir" if self.opts.cspgo else "frontend"
 
     def _configure_and_build(self, stage: str, cache: dict[str, str] | None = None) -> tuple[Path, str]:
+        """Builds the target for a stage. A stage only runs when its inputs
+        changed, and a new profile changes what every object compiles to, so
+        profile-reading stages rebuild from clean."""
         build_dir = self.build_dir(stage)
-        cmake.configure(self.runner, self.ctx.repo_root, f"{self.arch}-{stage}", build_dir,
-                        {"BUILD_TESTING": "OFF", "PGOKIT_INSTRUMENTATION": self.instrumentation,
-                         **(cache or {})})
-        log = cmake.build(self.runner, self.console, build_dir, TARGET)
+        self.project.configure(self, stage, build_dir, {"PGOKIT_INSTRUMENTATION": self.instrumentation,
+                                                        **(cache or {})})
+        log = cmake.build(self.runner, self.console, build_dir, self.target,
+                          clean_first="PGOKIT_PROFILE" in (cache or {}))
         binary = self._binary(stage)
         if not binary.exists():
-            raise PgokitError(f"the build of {TARGET} in {build_dir} left no {binary}")
+            raise PgokitError(f"the build of {self.target} in {build_dir} left no {binary}")
         return binary, log
 
     @property
@@ -216,12 +220,12 @@ class Pipeline:
 
     @property
     def profile_name(self) -> str:
-        return f"{TARGET}.cspgo" if self.opts.cspgo else TARGET
+        return f"{self.target}.cspgo" if self.opts.cspgo else self.target
 
     @property
     def text_profile(self) -> Path:
         arch = self.opts.reuse_profile or self.arch
-        return (self.opts.profiles_dir or self.ctx.repo_root / "profiles") / arch / f"{self.profile_name}.proftext"
+        return self.profiles_root / arch / f"{self.profile_name}.proftext"
 
     @property
     def manifest(self) -> Path:
@@ -230,7 +234,7 @@ class Pipeline:
     @property
     def ir_profdata(self) -> Path:
         """CSPGO's first profile: what the cs-instrumented build is optimized with."""
-        return self.work / "profile" / f"{TARGET}.ir.profdata"
+        return self.work / "profile" / f"{self.target}.ir.profdata"
 
     @property
     def cs_instrumented_binary(self) -> Path:
@@ -242,7 +246,7 @@ class Pipeline:
 
     @property
     def profdata(self) -> Path:
-        return self.work / "profile" / f"{TARGET}.profdata"
+        return self.work / "profile" / f"{self.target}.profdata"
 
     @property
     def optimized_binary(self) -> Path:
@@ -250,20 +254,18 @@ class Pipeline:
 
     @property
     def bolt_instrumented(self) -> Path:
-        return self.work / "bolt" / f"{TARGET}.bolt-instrumented"
+        return self.work / "bolt" / f"{self.target}.bolt-instrumented"
 
     @property
     def fdata(self) -> Path:
-        return self.work / "bolt" / f"{TARGET}.fdata"
+        return self.work / "bolt" / f"{self.target}.fdata"
 
     @property
     def bolted(self) -> Path:
-        return self.work / "bolt" / f"{TARGET}.bolt"
+        return self.work / "bolt" / f"{self.target}.bolt"
 
     def _load_key(self) -> dict:
-        return {"scenario": sha256_or_none(self.opts.scenario),
-                "duration": self.opts.duration, "connections": self.opts.connections,
-                "seed_orders": self.opts.seed_orders, "threads": self.opts.server_threads}
+        return self.project.load_key()
 
     def stage_instrument(self, mode):
         if mode == "key":
@@ -276,36 +278,10 @@ class Pipeline:
             raise PgokitError(f"{binary} has no __llvm_prf_cnts section: it is not instrumented")
         return {"binary": str(binary)}
 
-    def _server_argv(self, binary: Path, prefix: tuple[str, ...] = ()) -> list[str]:
-        """The server's command line; prefix wraps it (e.g. in perf record)."""
-        return [*prefix, *self.emulator(), str(binary), "--port", "0",
-                "--seed-orders", str(self.opts.seed_orders),
-                "--threads", str(self.opts.server_threads)]
-
-    def _train(self, binary: Path, env: dict[str, str], log_name: str,
-               prefix: tuple[str, ...] = ()) -> training.LoadResult:
-        # Before the server starts: a missing scenario or wrk should not cost a start-up.
-        wrk = training.check_load_inputs(self.opts.scenario)
+    def _train(self, binary: Path, env: dict[str, str], log_name: str, prefix: tuple[str, ...] = ()) -> dict:
         if self.arch == "arm64":
             self.console.info("training under emulation (qemu-aarch64): timings are not arm64 hardware's")
-        server = training.start_server(self._server_argv(binary, prefix), env,
-                                       self.work / "logs" / log_name, self.console)
-        try:
-            load = training.run_load(wrk, self.opts.scenario, server, duration=self.opts.duration,
-                                     connections=self.opts.connections, threads=self.opts.wrk_threads,
-                                     console=self.console)
-        except BaseException:
-            try:
-                training.stop_server(server, self.console, timeout=30)
-            except PgokitError:
-                pass
-            raise
-        code = training.stop_server(server, self.console)
-        if code != 0:
-            raise training.TrainingFailed(f"the server exited with code {code} on SIGTERM; log: {server.log_path}")
-        self.console.info(f"{load.requests} requests in {load.seconds:.0f}s "
-                          f"({load.requests_per_second:.0f}/s), {load.socket_errors} socket errors")
-        return load
+        return self.project.train(self, binary, env, log_name, prefix)
 
     def stage_train(self, mode):
         if mode == "key":
@@ -313,12 +289,10 @@ class Pipeline:
                 lambda: [self.raw_dir]
         raw = fresh_dir(self.raw_dir)
         # %m: one file per binary signature, %p: one per process; never clobbered.
-        env = {"LLVM_PROFILE_FILE": str(raw / f"{TARGET}_%m_%p.profraw")}
+        env = {"LLVM_PROFILE_FILE": str(raw / f"{self.target}_%m_%p.profraw")}
         load = self._train(self.instrumented_binary, env, "train.log")
         found = profiles.RawProfiles.collect(raw, self.scenario_name())
-        return {"requests": load.requests, "requests_per_second": load.requests_per_second,
-                "socket_errors": load.socket_errors, "statuses": load.statuses,
-                "raw_profiles": [p.name for p in found.files]}
+        return {**load, "raw_profiles": [p.name for p in found.files]}
 
     def stage_merge(self, mode):
         if mode == "key":
@@ -353,11 +327,10 @@ class Pipeline:
             return fingerprint({"bin": sha256_or_none(self.cs_instrumented_binary), **self._load_key()}), \
                 lambda: [self.cs_raw_dir]
         raw = fresh_dir(self.cs_raw_dir)
-        env = {"LLVM_PROFILE_FILE": str(raw / f"{TARGET}_cs_%m_%p.profraw")}
+        env = {"LLVM_PROFILE_FILE": str(raw / f"{self.target}_cs_%m_%p.profraw")}
         load = self._train(self.cs_instrumented_binary, env, "cs-train.log")
         found = profiles.RawProfiles.collect(raw, self.scenario_name())
-        return {"requests": load.requests, "requests_per_second": load.requests_per_second,
-                "raw_profiles": [p.name for p in found.files]}
+        return {**load, "raw_profiles": [p.name for p in found.files]}
 
     def stage_cs_merge(self, mode):
         if mode == "key":
@@ -374,9 +347,9 @@ class Pipeline:
         manifest = profiles.publish(
             self.runner, self.llvm / "bin" / "llvm-profdata", sources,
             work_profdata=self.work / "profile" / "merged-from-raw.profdata", text_profile=self.text_profile,
-            manifest_path=self.manifest, arch=self.arch, target=TARGET,
+            manifest_path=self.manifest, arch=self.arch, target=self.target,
             llvm_version=self.toolchain()["clang"], scenarios={self.scenario_name(): 1},
-            commit=source_commit(self.ctx.repo_root))
+            commit=source_commit(self.project.source_dir))
         for skipped in manifest["skipped_inputs"]:
             self.console.warn(f"skipped {skipped['file']}: {skipped['reason']}")
         self.console.info(f"{manifest['functions']} functions, total count {manifest['total_count']}; "
@@ -409,7 +382,7 @@ class Pipeline:
                 lambda: [self.bolt_instrumented]
         fresh_dir(self.bolt_instrumented.parent / "fdata")
         bolt.instrument(self.runner, self.llvm, self.optimized_binary, self.bolt_instrumented,
-                        self.bolt_instrumented.parent / "fdata" / f"{TARGET}.fdata", self.arch, self.sysroot)
+                        self.bolt_instrumented.parent / "fdata" / f"{self.target}.fdata", self.arch, self.sysroot)
         return {"binary": str(self.bolt_instrumented)}
 
     def stage_bolt_train(self, mode):
@@ -423,7 +396,7 @@ class Pipeline:
         load = self._train(self.bolt_instrumented, {}, "bolt-train.log")
         files = sorted(fdata_dir.glob("*.fdata"))
         bolt.merge_fdata(self.runner, self.llvm, files, self.fdata)
-        return {"requests": load.requests, "fdata_files": len(files)}
+        return {**load, "fdata_files": len(files)}
 
     def _bolt_train_perf(self) -> dict:
         """Samples the optimized binary with perf (LBR branch stacks) and converts with perf2bolt."""
@@ -433,7 +406,7 @@ class Pipeline:
         perf = ("perf", "record", "-e", "cycles:u", "-j", "any,u", "-o", str(perf_data), "--")
         load = self._train(self.optimized_binary, {}, "bolt-train-perf.log", prefix=perf)
         bolt.perf_to_fdata(self.runner, self.llvm, self.optimized_binary, perf_data, self.fdata)
-        return {"requests": load.requests, "mode": "perf"}
+        return {**load, "mode": "perf"}
 
     def stage_bolt(self, mode):
         if mode == "key":
@@ -442,7 +415,7 @@ class Pipeline:
             return fingerprint(parts), lambda: [self.bolted]
         profile_sha = sha256_file(self.profdata)[:16]
         result = bolt.optimize(self.runner, self.llvm, self.optimized_binary, self.fdata, self.bolted,
-                               self.arch, bolt_id=f"pgokit:{TARGET}:{self.arch}:{profile_sha}")
+                               self.arch, bolt_id=f"pgokit:{self.target}:{self.arch}:{profile_sha}")
         has_note = ".note.bolt_info" in evidence.section_names(self.runner, self.llvm, self.bolted)
         syms = evidence.symbols(self.runner, self.llvm, self.bolted, {"__hot_start", "__hot_end"})
         if not has_note or syms != {"__hot_start", "__hot_end"}:
@@ -461,16 +434,7 @@ class Pipeline:
         machine = evidence.elf_machine(self.runner, self.llvm, self.bolted)
         if ELF_MACHINES[self.arch] not in machine:
             raise PgokitError(f"{self.bolted} is {machine}, expected {ELF_MACHINES[self.arch]}")
-        server = training.start_server(self._server_argv(self.bolted), {}, self.work / "logs" / "verify.log",
-                                       self.console)
-        try:
-            checks = functional_checks(server.url, self.arch)
-        finally:
-            code = training.stop_server(server, self.console)
-        if code != 0:
-            raise PgokitError(f"the optimized server exited with code {code} on SIGTERM")
-        self.console.info(f"{len(checks)} functional checks passed")
-        return {"checks": checks, "machine": machine}
+        return {**self.project.verify(self, self.bolted), "machine": machine}
 
     def provenance_record(self) -> dict:
         stages = ["instrumented", "trained", "pgo", "thinlto", "bolt"]
@@ -479,7 +443,7 @@ class Pipeline:
         if self.opts.reuse_profile:
             stages = [f"profile-from-{self.opts.reuse_profile}", "pgo", "thinlto", "bolt"]
         return {
-            "target": TARGET,
+            "target": self.target,
             "arch": self.arch,
             "stages": stages,
             "trained_under_emulation": self.trained_under_emulation,
@@ -487,12 +451,12 @@ class Pipeline:
             "profile_sha256": sha256_file(self.profdata),
             "text_profile_sha256": sha256_file(self.text_profile),
             "llvm_version": self.toolchain()["clang"],
-            "source_commit": source_commit(self.ctx.repo_root),
+            "source_commit": source_commit(self.project.source_dir),
             "source_digest": self.source_digest(),
         }
 
     def stage_dist(self, mode):
-        final = self.dist / TARGET
+        final = self.dist / self.target
         if mode == "key":
             return fingerprint({"bin": sha256_or_none(self.bolted), "provenance": self.provenance_record()}), \
                 lambda: [final]
@@ -502,7 +466,7 @@ class Pipeline:
         return {"binary": str(final), "sha256": sha256_file(final)}
 
     def stage_validate(self, mode):
-        final = self.dist / TARGET
+        final = self.dist / self.target
         # With a reused profile, the manifest describes the other arch's training.
         manifest = None if self.opts.reuse_profile else self.manifest
         if mode == "key":
@@ -526,51 +490,10 @@ class Pipeline:
                 "findings": [{k: f.get(k) for k in ("id", "status", "reason")} for f in report.get("findings", [])]}
 
     def write_summary(self, summary: dict) -> Path:
-        path = self.dist / f"{TARGET}.summary.json"
+        path = self.dist / f"{self.target}.summary.json"
         inputs = {"source_digest": self.source_digest(), "toolchain": self.toolchain(),
-                  "source_commit": source_commit(self.ctx.repo_root)}
+                  "source_commit": source_commit(self.project.source_dir)}
         if self.text_profile.exists():
             inputs["text_profile_sha256"] = sha256_file(self.text_profile)
         write_atomically(path, json.dumps({**summary, "inputs": inputs}, indent=2, default=str) + "\n")
         return path
-
-
-def _get(url: str, method: str = "GET", body: bytes | None = None,
-         headers: dict | None = None) -> tuple[int, dict | str]:
-    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            status, text = resp.status, resp.read().decode()
-    except urllib.error.HTTPError as err:
-        status, text = err.code, err.read().decode()
-    try:
-        return status, json.loads(text)
-    except ValueError:
-        return status, text
-
-
-def functional_checks(base: str, arch: str) -> list[str]:
-    """The reference scenario's request shapes, each with its expected answer."""
-    passed = []
-
-    def expect(name, ok, detail):
-        if not ok:
-            raise PgokitError(f"functional check failed: {name}: {detail}")
-        passed.append(name)
-
-    status, body = _get(base + "/health")
-    expect("health", status == 200 and isinstance(body, dict) and body.get("arch") == arch
-           and body.get("stage") == "optimized", f"{status} {body}")
-    status, body = _get(base + "/api/orders/42")
-    expect("order by id", status == 200 and isinstance(body, dict) and body.get("id") == 42, f"{status}")
-    status, _ = _get(base + "/api/order?id=42")
-    expect("legacy order", status == 200, f"{status}")
-    status, body = _get(base + "/api/orders?limit=5")
-    expect("listing", status == 200 and isinstance(body, dict) and len(body.get("orders", [])) == 5, f"{status}")
-    status, _ = _get(base + "/api/orders/999999999")
-    expect("unknown order is 404", status == 404, f"{status}")
-    status, _ = _get(base + "/api/orders", "POST", b"{not json", {"Content-Type": "application/json"})
-    expect("invalid JSON is 400", status == 400, f"{status}")
-    status, body = _get(base + "/metrics")
-    expect("metrics", status == 200 and isinstance(body, str) and "# TYPE" in body, f"{status}")
-    return passed

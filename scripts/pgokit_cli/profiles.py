@@ -311,7 +311,14 @@ def read_stats(runner: Runner, profdata: Path, profile: Path, top: int = 20) -> 
 def _total_count(runner: Runner, profdata: Path, profile: Path) -> int:
     """Sum of every function's entry count (the profile's weight)."""
     text = runner.run([profdata, "show", "--all-functions", "--counts", profile]).stdout
-    return sum(int(n) for n in re.findall(r"Function count: (\d+)", text))
+    entries = re.findall(r"Function count: (\d+)", text)
+    if entries:
+        return sum(int(n) for n in entries)
+    # IR profiles print no entry-count line: their weight is the sum of every
+    # counter, the context-sensitive records (CSPGO) included.
+    cs = runner.run([profdata, "show", "--all-functions", "--counts", "--showcs", profile]).stdout
+    return sum(int(n) for block in re.findall(r"Block counts: \[([^\]]*)\]", text + cs)
+               for n in block.split(",") if n.strip())
 
 
 def _int(pattern: str, text: str) -> int:

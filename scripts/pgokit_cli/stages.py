@@ -16,19 +16,21 @@ def fingerprint(parts: dict) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def tree_digest(root: Path, paths: list[str]) -> str:
-    """sha256 over the content of the tracked files under paths (working tree)."""
+def tree_digest(root: Path, paths: list[str], exclude: tuple[str, ...] = ()) -> str:
+    """sha256 over the content of the tracked files under paths (working tree),
+    leaving out files under the exclude prefixes (relative to root)."""
     try:
         listed = subprocess.run(["git", "-C", root, "ls-files", "-co", "--exclude-standard", "--", *paths],
                                 capture_output=True, text=True, check=True).stdout.split("\n")
         files = sorted(f for f in listed if f)
     except (OSError, subprocess.CalledProcessError):
         files = sorted(str(p.relative_to(root)) for base in paths for p in (root / base).rglob("*")
-                       if p.is_file())
+                       if p.is_file() and ".git" not in p.relative_to(root).parts)
+    prefixes = tuple(e.rstrip("/") + "/" for e in exclude)
     digest = hashlib.sha256()
     for rel in files:
         path = root / rel
-        if path.is_file():
+        if path.is_file() and not (rel + "/").startswith(prefixes):
             digest.update(rel.encode() + b"\0" + sha256_file(path).encode() + b"\n")
     return digest.hexdigest()
 

@@ -9,6 +9,7 @@ import click
 from pgokit_cli import lock
 from pgokit_cli.context import ARCHES, Context
 from pgokit_cli.pipeline import STAGES, Options, Pipeline
+from pgokit_cli.project import ExternalProject
 
 
 def scenario_path(ctx: Context, scenario: str) -> Path:
@@ -44,15 +45,54 @@ def load_options(f):
     return f
 
 
+def project_options(f):
+    """Generic mode: a user's CMake project instead of the reference server."""
+    for decorator in reversed([
+        click.option("--source-dir", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None,
+                     help="Optimize this CMake project (generic mode) instead of the reference server; "
+                          "reads its pgokit.toml."),
+        click.option("--target", default=None, help="The project's executable target to optimize."),
+        click.option("--train-cmd", default=None,
+                     help="Training command, run to completion; {binary} is the stage's binary "
+                          "(run under qemu for arm64), {source_dir} and {work_dir} are folders."),
+        click.option("--start-cmd", default=None, help="Server mode: starts the server ({binary} as above)."),
+        click.option("--ready-url", default=None, help="Server mode: ready once this URL answers."),
+        click.option("--ready-port", type=click.IntRange(1, 65535), default=None,
+                     help="Server mode: ready once this local port accepts."),
+        click.option("--load-cmd", default=None, help="Server mode: the load to train with; must exit 0."),
+        click.option("--stop-signal", default=None, help="Server mode: how to stop it [TERM]."),
+        click.option("--cmake-arg", "cmake_args", multiple=True,
+                     help="Extra argument for the project's configure (repeatable), e.g. -DFOO=ON."),
+    ]):
+        f = decorator(f)
+    return f
+
+
+def load_project(ctx: Context, source_dir, target, train_cmd, start_cmd, ready_url, ready_port, load_cmd,
+                 stop_signal, cmake_args) -> ExternalProject | None:
+    given = {"--target": target, "--train-cmd": train_cmd, "--start-cmd": start_cmd, "--ready-url": ready_url,
+             "--ready-port": ready_port, "--load-cmd": load_cmd, "--stop-signal": stop_signal,
+             "--cmake-arg": cmake_args}
+    if source_dir is None:
+        stray = [name for name, value in given.items() if value]
+        if stray:
+            raise click.UsageError(f"{', '.join(stray)} need --source-dir (generic mode)")
+        return None
+    return ExternalProject.load(ctx, source_dir, target=target, train_cmd=train_cmd, start_cmd=start_cmd,
+                                ready_url=ready_url, ready_port=ready_port, load_cmd=load_cmd,
+                                stop_signal=stop_signal, cmake_args=tuple(cmake_args))
+
+
 def run_pipeline(ctx: Context, arches: list[str], to_stage: str, *, from_stage=None, reuse_profile=None,
-                 perf=False,
+                 perf=False, cspgo=False, project=None,
                  scenario="mixed", duration=30, connections=16, seed_orders=100_000, work_dir=None,
                  profiles_dir=None, dist_dir=None, as_json=False, no_wait=False) -> None:
     summaries = []
     for arch in arches:
         opts = Options(arch=arch, scenario=scenario_path(ctx, scenario), duration=duration,
                        connections=connections, seed_orders=seed_orders, from_stage=from_stage,
-                       to_stage=to_stage, reuse_profile=reuse_profile, perf=perf, work_dir=work_dir,
+                       to_stage=to_stage, reuse_profile=reuse_profile, perf=perf, cspgo=cspgo, project=project,
+                       work_dir=work_dir,
                        profiles_dir=profiles_dir, dist_dir=dist_dir)
         pipeline = Pipeline(ctx, opts)
         # One run per build tree: a second one would rebuild and retrain under the first.
@@ -82,14 +122,28 @@ def print_table(ctx: Context, summary: dict) -> None:
               help="Stop after this stage.")
 @click.option("--reuse-profile", type=click.Choice(list(ARCHES)), default=None,
               help="Optimize with the other arch's committed profile instead of training this one.")
+@click.option("--cspgo", is_flag=True,
+              help="Context-sensitive PGO: IR profiles, plus a second instrumented build (optimized with "
+                   "the first profile) trained again. Native arches only; profile: profiles/ARCH/*.cspgo.proftext.")
+@project_options
 @load_options
 @click.pass_obj
-def command(ctx: Context, arch, from_stage, to_stage, reuse_profile, **kwargs) -> None:
-    """Run every stage: instrument, train, merge, optimize, BOLT, verify, dist, validate."""
+def command(ctx: Context, arch, from_stage, to_stage, reuse_profile, cspgo, source_dir, target, train_cmd,
+            start_cmd, ready_url, ready_port, load_cmd, stop_signal, cmake_args, **kwargs) -> None:
+    """Run every stage: instrument, train, merge, [cs-instrument, cs-train, cs-merge,]
+    optimize, BOLT, verify, dist, validate.
+
+    The reference server by default; with --source-dir, a CMake project of
+    your own (generic mode: --scenario, --duration, --connections and
+    --seed-orders then do not apply; its training is pgokit.toml's or
+    --train-cmd/--start-cmd's)."""
     arches = list(ARCHES) if arch == "all" else [arch]
     if reuse_profile and reuse_profile in arches:
         raise click.BadParameter("must name the other arch", param_hint="--reuse-profile")
-    run_pipeline(ctx, arches, to_stage, from_stage=from_stage, reuse_profile=reuse_profile, **kwargs)
+    project = load_project(ctx, source_dir, target, train_cmd, start_cmd, ready_url, ready_port, load_cmd,
+                           stop_signal, cmake_args)
+    run_pipeline(ctx, arches, to_stage, from_stage=from_stage, reuse_profile=reuse_profile, cspgo=cspgo,
+                 project=project, **kwargs)
 
 
 @click.command("train")
