@@ -117,6 +117,13 @@ Finding judgeHotFunctions(const RuleContext& context, llvm::StringRef id, const 
   if (placement.meetsThreshold()) {
     return pass(id, reason, std::move(details));
   }
+  if (placement.judged() < kMinJudgedToFail) {
+    // In a small program nearly everything is inlined; one or two functions left
+    // outside the hot text are not evidence that the layout ignored the profile.
+    return skip(id, reason + ": too few hot functions kept a symbol to judge (fewer than " +
+                        std::to_string(kMinJudgedToFail) + ")",
+                std::move(details));
+  }
   return unlessExpected(
       bolt ? context.expect.bolt : context.expect.pgo, bolt ? "bolt" : "pgo",
       withHint(fail(id,

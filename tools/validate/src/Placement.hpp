@@ -23,6 +23,8 @@ namespace pgokit::validate {
 // for another workload scores near 0 (the fixture tests' "text" profile: 0
 // of 2), which is what this rule is there to catch.
 inline constexpr double kMinHotFraction = 0.2;
+// Below this many judged functions a low share is not a verdict (the rule is skipped).
+inline constexpr std::size_t kMinJudgedToFail = 2;
 
 // Where the hot text is, for one rule.
 struct HotRegion {

@@ -229,6 +229,19 @@ TEST_F(Rules, FewerHotFunctionsInTextHotFail) {
   EXPECT_EQ(findingOf(top1, "pgo.hot-functions").status, Status::Pass);
 }
 
+TEST_F(Rules, OneMisplacedHotFunctionIsNoVerdict) {
+  profile();
+  // _Z4warmv inlined everywhere, _Z3hotv laid out outside .text.hot: a single function
+  // is too few to say the layout ignored the profile.
+  elf_.symbols.erase(elf_.symbols.begin() + 2);
+  elf_.symbols[1].value = 0x1200;
+  const Finding finding = checkOne("pgo.hot-functions", "optimized");
+  EXPECT_EQ(finding.status, Status::Skip) << describe(finding);
+  EXPECT_EQ(finding.reason,
+            "0/1 (0%) in .text.hot (hottest 1 with a symbol, entry count >= 1000; skipped 1 "
+            "inlined): too few hot functions kept a symbol to judge (fewer than 2)");
+}
+
 TEST_F(Rules, HotFunctionPlacementLooksThroughSuffixes) {
   profile();
   // ThinLTO's promoted name, and a split-off cold fragment that must not count.
