@@ -151,6 +151,12 @@ void Connection::parse() {
     }
   }
   if (parser_->is_done()) {
+    if (const auto kind = HttpCodec::check_framing(*parser_)) {
+      // Answer, then close: where this request ends is ambiguous.
+      linger_ = true;
+      write(context_.api.reject(*kind), 11, false);
+      return;
+    }
     handle_request();
     return;
   }

@@ -107,6 +107,14 @@ std::string HttpCodec::serialize(Response&& response, unsigned version, bool kee
   return out;
 }
 
+std::optional<RequestError> HttpCodec::check_framing(const Parser& parser) {
+  const auto& header = parser.get();
+  if (header.find(http::field::transfer_encoding) != header.end() && !parser.chunked()) {
+    return RequestError::malformed;
+  }
+  return std::nullopt;
+}
+
 std::optional<RequestError> HttpCodec::classify(const boost::system::error_code& error) noexcept {
   if (error.category() != http::make_error_code(http::error::bad_method).category()) {
     return std::nullopt;
@@ -160,6 +168,10 @@ std::string HttpCodec::process(std::string_view input, Api& api, const Limits& l
       }
     }
 
+    if (const auto kind = check_framing(*parser)) {
+      output += serialize(api.reject(*kind), 11, false);
+      return output;
+    }
     Request request = to_request(parser->release());
     const unsigned version = request.version;
     const bool keep_alive = request.keep_alive;

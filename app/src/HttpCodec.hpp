@@ -43,6 +43,11 @@ class HttpCodec {
   static std::string serialize(Response&& response, unsigned version, bool keep_alive,
                                bool head = false);
 
+  // A parsed request whose framing a proxy in front could read differently: a
+  // Transfer-Encoding that does not end in chunked (RFC 9112, 6.3). Such a request gets a
+  // 400 and the connection closes, or its body could be served as a smuggled request.
+  static std::optional<RequestError> check_framing(const Parser& parser);
+
   // How a read error should be answered: nullopt when it is not a protocol error (the peer
   // left, a timeout, shutdown), in which case the connection just closes.
   static std::optional<RequestError> classify(const boost::system::error_code& error) noexcept;

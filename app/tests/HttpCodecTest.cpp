@@ -128,6 +128,24 @@ TEST_F(RawExchange, RejectsUnsupportedVersion) {
   EXPECT_EQ(out.rfind("HTTP/1.1 400", 0), 0U) << out;
 }
 
+TEST_F(RawExchange, RefusesTransferEncodingThatDoesNotEndInChunked) {
+  // A proxy that honours the coding would frame this body differently: the "body" must not
+  // be served as a second request (request smuggling).
+  const std::string smuggled = "GET /api/orders/1 HTTP/1.1\r\nHost: x\r\n\r\n";
+  for (const char* coding : {"gzip", "chunked, gzip", "identity"}) {
+    for (const bool with_length : {false, true}) {
+      const std::string out = process(
+          std::string("POST /api/tasks HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n") +
+          "Transfer-Encoding: " + coding + "\r\n" +
+          (with_length ? "Content-Length: " + std::to_string(smuggled.size()) + "\r\n" : "") + "\r\n" +
+          smuggled);
+      EXPECT_EQ(out.rfind("HTTP/1.1 400", 0), 0U) << coding << ": " << out;
+      EXPECT_NE(out.find("Connection: close\r\n"), std::string::npos) << out;
+      EXPECT_EQ(count(out, "HTTP/1.1 "), 1U) << coding << ": " << out;
+    }
+  }
+}
+
 TEST_F(RawExchange, AnswersOversizedHeaderWith431) {
   const std::string out =
       process("GET /health HTTP/1.1\r\nX-Big: " + std::string(1000, 'a') + "\r\n\r\n");
