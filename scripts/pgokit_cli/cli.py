@@ -21,7 +21,8 @@ def cli(ctx: click.Context, verbose: bool, quiet: bool, debug: bool) -> None:
 
     \b
     Exit codes: 0 success, 1 a stage or check failed, 2 usage error,
-    75 the build tree is busy with another run (--no-wait).
+    4 the profile is staler than --max-stale allows, 75 the build tree is
+    busy with another run (--no-wait).
     """
     ctx.obj = Context(console=Console(verbose=verbose, quiet=quiet), debug=debug)
 

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pgokit_cli import bolt, cmake, evidence, profiles, provenance, validator
+from pgokit_cli import bolt, cmake, evidence, profiles, provenance, staleness, validator
 from pgokit_cli.context import Context
 from pgokit_cli.errors import PgokitError
 from pgokit_cli.fileutil import fresh_dir, sha256_file, sha256_or_none, staged_output, write_atomically
@@ -59,6 +59,9 @@ class Options:
     dist_dir: Path | None = None
     # A user's project (generic mode); None: the reference server.
     project: ExternalProject | None = None
+    # The optimize stage refuses a profile with more than this percent of its
+    # count on stale functions; 100 skips the check.
+    max_stale: float = staleness.DEFAULT_MAX_STALE
 
 
 @dataclass
@@ -357,11 +360,43 @@ class Pipeline:
         return {"functions": manifest["functions"], "total_count": manifest["total_count"],
                 "skipped": manifest["skipped_inputs"], "text_profile": str(self.text_profile)}
 
+    def retrain_hint(self) -> str:
+        """How to get a profile that fits the current source."""
+        if self.opts.reuse_profile:
+            other = self.opts.reuse_profile
+            return (f"retrain {other}'s profile (scripts/pgokit pipeline --arch {other} --from train --to merge), "
+                    f"or train {self.arch}'s own (without --reuse-profile)")
+        source = f" --source-dir {self.project.source_dir}" if self.opts.project else ""
+        cspgo = " --cspgo" if self.opts.cspgo else ""
+        command = f"scripts/pgokit pipeline --arch {self.arch}{source}{cspgo} --from train"
+        if self.opts.project or self.opts.cspgo:
+            return f"retrain: {command}"
+        return f"retrain: make pgo-{self.arch} (or {command})"
+
+    def check_staleness(self) -> dict:
+        """Before the optimized build: refuses a profile that no longer fits the
+        source (staleness.py); returns the figures for the stage's details."""
+        if self.opts.max_stale >= 100:
+            return {"checked": False}
+        if not any(o.stage == "instrument" for o in self.outcomes):
+            # --reuse-profile skips that stage, but the source's hashes come from its build.
+            forced, self._forced = self._forced, False
+            try:
+                self._run_stage("instrument")
+            finally:
+                self._forced = forced
+        result = staleness.measure(self.runner, self.llvm, self.instrumented_binary, self.text_profile,
+                                   self.arch, self.instrumentation)
+        self.console.info(f"profile check: {result.summary()}")
+        staleness.gate(result, self.opts.max_stale, self.retrain_hint())
+        return {"checked": True, "max_stale_percent": self.opts.max_stale, **result.figures()}
+
     def stage_optimize(self, mode):
         if mode == "key":
             return fingerprint({"src": self.source_digest(), "tc": self.toolchain(),
                                 "profile": sha256_or_none(self.text_profile), "kind": self.instrumentation}), \
                 lambda: [self.optimized_binary, self.profdata]
+        stale = self.check_staleness()
         tool = self.llvm / "bin" / "llvm-profdata"
         # The build reads the committed text form, so a build from git alone is the same build.
         profiles.from_text(self.runner, tool, self.text_profile, self.profdata)
@@ -374,7 +409,7 @@ class Pipeline:
                               hint=f"check {self.text_profile} matches this source (pgokit profile show)")
         return {"profile_sha256": sha256_file(self.profdata), "diagnostics": diags.to_json(),
                 "text_sha256": evidence.text_hash(self.runner, self.llvm, binary),
-                "text_hot": True, "reused_profile_from": self.opts.reuse_profile}
+                "text_hot": True, "reused_profile_from": self.opts.reuse_profile, "staleness": stale}
 
     def stage_bolt_instrument(self, mode):
         if mode == "key":

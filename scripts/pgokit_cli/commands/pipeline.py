@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from pgokit_cli import lock
+from pgokit_cli import lock, staleness
 from pgokit_cli.context import ARCHES, Context
 from pgokit_cli.pipeline import STAGES, Options, Pipeline
 from pgokit_cli.project import ExternalProject
@@ -68,6 +68,13 @@ def project_options(f):
     return f
 
 
+# The gate before the optimized build (staleness.py), as `profile check --max-stale`.
+max_stale_option = click.option(
+    "--max-stale", type=click.FloatRange(0, 100), default=staleness.DEFAULT_MAX_STALE, show_default=True,
+    help="Refuse to optimize (exit 4) when more than this percent of the profile's total count is on "
+         "functions whose code changed since training; 100 skips the check.")
+
+
 def load_project(ctx: Context, source_dir, target, train_cmd, start_cmd, ready_url, ready_port, load_cmd,
                  stop_signal, cmake_args) -> ExternalProject | None:
     given = {"--target": target, "--train-cmd": train_cmd, "--start-cmd": start_cmd, "--ready-url": ready_url,
@@ -84,7 +91,7 @@ def load_project(ctx: Context, source_dir, target, train_cmd, start_cmd, ready_u
 
 
 def run_pipeline(ctx: Context, arches: list[str], to_stage: str, *, from_stage=None, reuse_profile=None,
-                 perf=False, cspgo=False, project=None,
+                 perf=False, cspgo=False, project=None, max_stale=staleness.DEFAULT_MAX_STALE,
                  scenario="mixed", duration=30, connections=16, seed_orders=100_000, work_dir=None,
                  profiles_dir=None, dist_dir=None, as_json=False, no_wait=False) -> None:
     summaries = []
@@ -92,7 +99,7 @@ def run_pipeline(ctx: Context, arches: list[str], to_stage: str, *, from_stage=N
         opts = Options(arch=arch, scenario=scenario_path(ctx, scenario), duration=duration,
                        connections=connections, seed_orders=seed_orders, from_stage=from_stage,
                        to_stage=to_stage, reuse_profile=reuse_profile, perf=perf, cspgo=cspgo, project=project,
-                       work_dir=work_dir,
+                       max_stale=max_stale, work_dir=work_dir,
                        profiles_dir=profiles_dir, dist_dir=dist_dir)
         pipeline = Pipeline(ctx, opts)
         # One run per build tree: a second one would rebuild and retrain under the first.
@@ -125,11 +132,12 @@ def print_table(ctx: Context, summary: dict) -> None:
 @click.option("--cspgo", is_flag=True,
               help="Context-sensitive PGO: IR profiles, plus a second instrumented build (optimized with "
                    "the first profile) trained again. Native arches only; profile: profiles/ARCH/*.cspgo.proftext.")
+@max_stale_option
 @project_options
 @load_options
 @click.pass_obj
-def command(ctx: Context, arch, from_stage, to_stage, reuse_profile, cspgo, source_dir, target, train_cmd,
-            start_cmd, ready_url, ready_port, load_cmd, stop_signal, cmake_args, **kwargs) -> None:
+def command(ctx: Context, arch, from_stage, to_stage, reuse_profile, cspgo, max_stale, source_dir, target,
+            train_cmd, start_cmd, ready_url, ready_port, load_cmd, stop_signal, cmake_args, **kwargs) -> None:
     """Run every stage: instrument, train, merge, [cs-instrument, cs-train, cs-merge,]
     optimize, BOLT, verify, dist, validate.
 
@@ -143,7 +151,7 @@ def command(ctx: Context, arch, from_stage, to_stage, reuse_profile, cspgo, sour
     project = load_project(ctx, source_dir, target, train_cmd, start_cmd, ready_url, ready_port, load_cmd,
                            stop_signal, cmake_args)
     run_pipeline(ctx, arches, to_stage, from_stage=from_stage, reuse_profile=reuse_profile, cspgo=cspgo,
-                 project=project, **kwargs)
+                 project=project, max_stale=max_stale, **kwargs)
 
 
 @click.command("train")
@@ -158,9 +166,10 @@ def train_command(ctx: Context, arch, **kwargs) -> None:
 @click.command("bolt")
 @click.option("--arch", type=click.Choice(list(ARCHES)), required=True)
 @click.option("--perf", is_flag=True, help="Profile with perf (hardware LBR) instead of instrumentation.")
+@max_stale_option
 @load_options
 @click.pass_obj
-def bolt_command(ctx: Context, arch, perf, **kwargs) -> None:
+def bolt_command(ctx: Context, arch, perf, max_stale, **kwargs) -> None:
     """BOLT the optimized server: instrument, train, rewrite (runs earlier stages if needed)."""
     if perf:
         from pgokit_cli.commands.doctor import check_perf
@@ -170,4 +179,4 @@ def bolt_command(ctx: Context, arch, perf, **kwargs) -> None:
                 "BOLT perf mode needs hardware performance counters on the target machine: "
                 + (finding.detail if arch == "x86_64" else "arm64 runs under qemu here, which has none")
                 + "; run without --perf to use instrumentation")
-    run_pipeline(ctx, [arch], "bolt", perf=perf, **kwargs)
+    run_pipeline(ctx, [arch], "bolt", perf=perf, max_stale=max_stale, **kwargs)
