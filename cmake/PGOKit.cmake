@@ -90,6 +90,17 @@ function(_pgokit_stage_options out_compile out_link)
   if(PGOKIT_INSTRUMENTATION STREQUAL "frontend" AND PGOKIT_PROFILE_SYSTEM_HEADERS)
     set(system_headers "SHELL:-mllvm -system-headers-coverage")
   endif()
+  # IR profiles name file-local functions "<source path>;<name>", with the
+  # path as the compiler saw it (absolute in CMake builds), so a profile would
+  # fit only a checkout at the same path. The file name alone keeps it
+  # portable between checkouts and CI workspaces. Compile and link (ThinLTO
+  # backends run the context-sensitive part) must agree.
+  set(ir_names_compile "")
+  set(ir_names_link "")
+  if(PGOKIT_INSTRUMENTATION STREQUAL "ir")
+    set(ir_names_compile "SHELL:-mllvm -static-func-full-module-prefix=false")
+    set(ir_names_link "-Wl,-mllvm,-static-func-full-module-prefix=false")
+  endif()
   if(PGOKIT_STAGE STREQUAL "instrumented")
     if(PGOKIT_INSTRUMENTATION STREQUAL "frontend")
       # Counters on clang's AST regions: the profile maps to source, so it
@@ -99,8 +110,8 @@ function(_pgokit_stage_options out_compile out_link)
     else()
       # Counters on LLVM IR after early inlining: more precise, but tied to
       # the arch and flags it was built with.
-      list(APPEND compile_opts -fprofile-generate)
-      list(APPEND link_opts -fprofile-generate)
+      list(APPEND compile_opts -fprofile-generate ${ir_names_compile})
+      list(APPEND link_opts -fprofile-generate ${ir_names_link})
     endif()
     # Servers count from many threads; racy increments lose counts.
     list(APPEND compile_opts -fprofile-update=atomic)
@@ -108,8 +119,8 @@ function(_pgokit_stage_options out_compile out_link)
     # Optimized with the first profile, then counted again after inlining. With
     # ThinLTO the inlining happens at link time, so the link needs both too.
     list(APPEND compile_opts "-fprofile-use=${PGOKIT_PROFILE}" -fcs-profile-generate
-      -fprofile-update=atomic)
-    list(APPEND link_opts "-fprofile-use=${PGOKIT_PROFILE}" -fcs-profile-generate)
+      -fprofile-update=atomic ${ir_names_compile})
+    list(APPEND link_opts "-fprofile-use=${PGOKIT_PROFILE}" -fcs-profile-generate ${ir_names_link})
     if(PGOKIT_LTO)
       list(APPEND compile_opts -flto=thin)
       list(APPEND link_opts -flto=thin)
@@ -118,9 +129,9 @@ function(_pgokit_stage_options out_compile out_link)
     if(PGOKIT_INSTRUMENTATION STREQUAL "frontend")
       list(APPEND compile_opts "-fprofile-instr-use=${PGOKIT_PROFILE}" ${system_headers})
     else()
-      list(APPEND compile_opts "-fprofile-use=${PGOKIT_PROFILE}")
+      list(APPEND compile_opts "-fprofile-use=${PGOKIT_PROFILE}" ${ir_names_compile})
       # ThinLTO's backends read the context-sensitive part of an IR profile.
-      list(APPEND link_opts "-fprofile-use=${PGOKIT_PROFILE}")
+      list(APPEND link_opts "-fprofile-use=${PGOKIT_PROFILE}" ${ir_names_link})
     endif()
     # Say when the profile does not fit the source instead of staying quiet;
     # the pipeline counts these diagnostics and gates on them.

@@ -343,6 +343,22 @@ def from_text(runner: Runner, profdata: Path, text_profile: Path, output: Path) 
             raise explain(runner, profdata, text_profile, complaint).error()
 
 
+def instrumentation_kind(text_profile: Path) -> str:
+    """What a text profile holds, from its header flags: "frontend" (clang's
+    AST counters), "ir" (LLVM IR counters) or "ir+cs" (IR with the
+    context-sensitive records CSPGO adds)."""
+    with text_profile.open(errors="replace") as f:
+        flags = set()
+        for line in f:
+            if line.startswith(":"):
+                flags.add(line.strip()[1:].lower())
+            elif not line.startswith("#"):
+                break
+    if "csir" in flags:
+        return "ir+cs"
+    return "ir" if "ir" in flags else "frontend"
+
+
 def write_manifest(path: Path, merged: MergedProfile, *, arch: str, target: str, llvm_version: str,
                    scenarios: dict[str, int], source_commit: str, text_profile: Path) -> dict:
     manifest = {
@@ -352,7 +368,7 @@ def write_manifest(path: Path, merged: MergedProfile, *, arch: str, target: str,
         "text_profile": text_profile.name,
         "text_profile_sha256": sha256_file(text_profile),
         "llvm_version": llvm_version,
-        "instrumentation": "frontend",
+        "instrumentation": instrumentation_kind(text_profile),
         "scenarios": [{"name": n, "weight": w} for n, w in scenarios.items()],
         "source_commit": source_commit,
         "functions": merged.stats.functions,
