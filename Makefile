@@ -12,9 +12,10 @@ PYTHON = $(shell for py in "$$PGOKIT_PYTHON" /usr/bin/python3 python3; do \
 PGO_FLAGS ?=
 # make soak SOAK_FLAGS='--duration 600 --connections 800'
 SOAK_FLAGS ?=
+BENCH_FLAGS ?=
 
 .PHONY: pgo $(addprefix pgo-,$(ARCHES)) setup build test test-scripts $(addprefix build-,$(ARCHES)) $(addprefix test-,$(ARCHES)) \
-        $(addprefix build-,$(SANITIZERS)) $(addprefix test-,$(SANITIZERS)) soak clean distclean
+        $(addprefix build-,$(SANITIZERS)) $(addprefix test-,$(SANITIZERS)) bench soak clean distclean
 
 ## setup: install the toolchain (apt) and build the arm64 sysroot; fast when done
 setup:
@@ -26,6 +27,11 @@ pgo: $(addprefix pgo-,$(ARCHES))
 
 $(addprefix pgo-,$(ARCHES)): pgo-%: setup
 	$(PGOKIT) pipeline --arch $* $(PGO_FLAGS)
+
+## bench: every variant (clang and GCC -O2, PGO, +ThinLTO, +BOLT) measured side by side;
+## the report lands in dist/report/ (report.html, report.md, bench.json)
+bench: setup
+	$(PGOKIT) bench $(BENCH_FLAGS)
 
 ## build: the release build of everything, for x86_64 and arm64
 build: $(addprefix build-,$(ARCHES))

@@ -274,7 +274,7 @@ class ExternalProject:
         return {"command": s.command, "start": s.start, "load": s.load, "ready": [s.ready_url, s.ready_port],
                 "stop": s.stop_signal}
 
-    def _expand(self, pipeline, text: str, binary: Path, scratch: Path) -> list[str]:
+    def expand(self, pipeline, text: str, binary: Path, scratch: Path) -> list[str]:
         argv = []
         for token in shlex.split(text):
             if token == "{binary}":
@@ -293,7 +293,7 @@ class ExternalProject:
         spec = self.train_spec
         start = time.monotonic()
         if spec.command:
-            argv = [*prefix, *self._expand(pipeline, spec.command, binary, scratch)]
+            argv = [*prefix, *self.expand(pipeline, spec.command, binary, scratch)]
             pipeline.console.detail("$ " + shlex.join(argv))
             with log.open("w") as out:
                 try:
@@ -317,7 +317,7 @@ class ExternalProject:
     def _train_server(self, pipeline, binary: Path, env: dict[str, str], scratch: Path, log: Path,
                       prefix: tuple[str, ...]) -> None:
         spec = self.train_spec
-        argv = [*prefix, *self._expand(pipeline, spec.start, binary, scratch)]
+        argv = [*prefix, *self.expand(pipeline, spec.start, binary, scratch)]
         pipeline.console.detail("$ " + shlex.join(argv))
         with log.open("w") as out:
             try:
@@ -327,7 +327,7 @@ class ExternalProject:
                 raise training.TrainingFailed(f"cannot start {argv[0]}: {exc}") from exc
             try:
                 wait_ready(proc, spec, log, timeout=120)
-                load = self._expand(pipeline, spec.load, binary, scratch)
+                load = self.expand(pipeline, spec.load, binary, scratch)
                 pipeline.console.detail("$ " + shlex.join(load))
                 result = subprocess.run(load, cwd=scratch, capture_output=True, text=True, timeout=spec.timeout)
                 if proc.poll() is not None:

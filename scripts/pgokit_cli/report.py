@@ -70,6 +70,7 @@ def _count(key: str) -> Callable[[dict], float | None]:
 
 
 THROUGHPUT = Metric("Throughput", "req/s", False, lambda v: v.get("throughput"))
+CAPACITY = Metric("Server capacity", "req per CPU-s", False, lambda v: v.get("capacity"))
 LATENCY = {p: Metric(f"{p} latency", "ms", True, _latency(p), "{:,.2f}") for p in ("p50", "p90", "p99")}
 INSTRUCTIONS = Metric("Instructions", "per request", True, _count("instructions"))
 I1_MISSES = Metric("I1 misses", "per request", True, _count("i1_misses"), "{:,.1f}")
@@ -321,6 +322,13 @@ def chart_throughput(plt, variants: list[dict], baseline: dict):
     return fig
 
 
+def chart_capacity(plt, variants: list[dict], baseline: dict):
+    fig, ax = plt.subplots(figsize=(7.5, 3.6))
+    _variant_bars(ax, variants, baseline, CAPACITY)
+    ax.set_title("Server capacity: requests per server CPU-second (median, bars: min–max)")
+    return fig
+
+
 def chart_latency(plt, variants: list[dict], baseline: dict):
     """Grouped bars: p50, p90, p99 per variant, min–max over rounds."""
     fig, ax = plt.subplots(figsize=(7.5, 3.6))
@@ -541,7 +549,7 @@ def part_targets(results: dict) -> Part:
 
 def summary_metrics(results: dict) -> list[Metric]:
     """The summary's columns: those some variant has a figure for."""
-    candidates = [THROUGHPUT, LATENCY["p99"], INSTRUCTIONS, I1_MISSES, BRANCH_MISSES]
+    candidates = [THROUGHPUT, CAPACITY, LATENCY["p99"], INSTRUCTIONS, I1_MISSES, BRANCH_MISSES]
     return [m for m in candidates if any(m.get(v) is not None for v in results["variants"])]
 
 
@@ -600,6 +608,15 @@ def part_wrk(results: dict, charts: Charts) -> Part:
                            "throughput in requests per second by variant")
     else:
         html += omitted("Throughput", "no variant has a throughput figure").html
+    if any(v.get("capacity") for v in variants):
+        busy = [v.get("server_utilization") for v in variants if v.get("server_utilization") is not None]
+        if busy and min(busy) < 0.9:
+            html += (f'<p class="note">The server was busy only {min(busy):.0%}–{max(busy):.0%} of each round: '
+                     "wrk used up its own core first, so requests per second measure the load generator. "
+                     "Server capacity (requests per server CPU-second) is the figure that compares the builds."
+                     "</p>")
+        html += charts.img("capacity", chart_capacity(charts.plt, variants, baseline),
+                           "requests per server CPU-second by variant")
     if any(v.get("latency_ms") for v in variants):
         html += charts.img("latency", chart_latency(charts.plt, variants, baseline),
                            "p50, p90 and p99 latency in milliseconds by variant")
@@ -615,7 +632,7 @@ def part_counts(results: dict, charts: Charts) -> Part:
     variants, baseline = results["variants"], baseline_of(results)
     if not any(v.get("counts") for v in variants):
         return omitted("Per-request counts (valgrind)", "no variant has counts")
-    html = ("<h2>Per-request counts</h2><p>Instructions (callgrind) and simulated I1 misses (cachegrind) per "
+    html = ("<h2>Per-request counts</h2><p>Instructions and simulated I1 misses (cachegrind) per "
             f"request, over {fmt_number(counts.get('requests'))} replayed requests. Deterministic: "
             "no rounds, no noise.</p>")
     html += charts.img("counts", chart_counts(charts.plt, variants, baseline),

@@ -145,6 +145,7 @@ class LoadResult:
     socket_errors: int
     non_2xx: int
     statuses: dict[str, int] = field(default_factory=dict)
+    output: str = ""  # wrk's whole report (latency distribution etc.)
 
 
 def parse_wrk(text: str) -> LoadResult:
@@ -165,6 +166,7 @@ def parse_wrk(text: str) -> LoadResult:
         socket_errors=errors,
         non_2xx=int(number(r"Non-2xx or 3xx responses: (\d+)")),
         statuses=statuses,
+        output=text,
     )
 
 
@@ -180,10 +182,11 @@ def check_load_inputs(scenario: Path, wrk: str = "wrk") -> str:
 
 
 def run_load(wrk: str, scenario: Path, server: Server, *, duration: int, connections: int,
-             threads: int, console: Console) -> LoadResult:
-    """Drives server with wrk running scenario; fails if the server dies meanwhile."""
+             threads: int, console: Console, prefix: list[str] | tuple[str, ...] = ()) -> LoadResult:
+    """Drives server with wrk running scenario; fails if the server dies meanwhile.
+    prefix goes before wrk's command (taskset, to pin it)."""
     wrk = check_load_inputs(scenario, wrk)
-    argv = [wrk, f"-t{threads}", f"-c{max(connections, threads)}", f"-d{duration}s",
+    argv = [*prefix, wrk, f"-t{threads}", f"-c{max(connections, threads)}", f"-d{duration}s",
             "--latency", "-s", str(scenario), server.url]
     console.detail("$ " + " ".join(argv))
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
