@@ -632,7 +632,7 @@ def part_counts(results: dict, charts: Charts) -> Part:
     variants, baseline = results["variants"], baseline_of(results)
     if not any(v.get("counts") for v in variants):
         return omitted("Per-request counts (valgrind)", "no variant has counts")
-    html = ("<h2>Per-request counts</h2><p>Instructions and simulated I1 misses (cachegrind) per "
+    html = ("<h2>Per-request counts</h2><p>Instructions and simulated I1 misses (callgrind, counted only around the replay) per "
             f"request, over {fmt_number(counts.get('requests'))} replayed requests. Deterministic: "
             "no rounds, no noise.</p>")
     html += charts.img("counts", chart_counts(charts.plt, variants, baseline),

@@ -32,7 +32,7 @@ class Round:
     requests_per_second: float
     latency_ms: dict[str, float]  # "p50", "p90", "p99"
     socket_errors: int
-    non_2xx_3xx: int
+    server_errors: int  # 5xx answers other than 503 (back-pressure); 4xx are part of the scenario
     requests: int
     seconds: float
     server_cpu_seconds: float
@@ -111,8 +111,10 @@ def measure(servers: dict[str, list[str]], scenario: Path, work: Path, console: 
                 code = training.stop_server(server, console)
             if code != 0:
                 raise PgokitError(f"{name} exited with code {code} after a load round; log: {log}")
+            failed = sum(n for status, n in load.statuses.items()
+                         if str(status).isdigit() and int(status) >= 500 and int(status) != 503)
             results[name].append(Round(load.requests_per_second, parse_latency(load.output),
-                                       load.socket_errors, load.non_2xx, load.requests, load.seconds, used))
+                                       load.socket_errors, failed, load.requests, load.seconds, used))
     settings = {"duration_s": duration, "connections": connections, "rounds": rounds, "warmup_s": warmup,
                 "threads": 1, **pins}
     return results, settings
@@ -126,6 +128,6 @@ def to_json(rounds: list[Round]) -> dict:
         "server_utilization": round(statistics.median(r.utilization for r in rounds), 3),
         "latency_ms": {p: summarize([r.latency_ms[p] for r in rounds]) for p in rounds[0].latency_ms},
         "errors": {"socket": sum(r.socket_errors for r in rounds),
-                   "non_2xx_3xx": sum(r.non_2xx_3xx for r in rounds)},
+                   "5xx": sum(r.server_errors for r in rounds)},
         "raw_rounds": [{**asdict(r), "capacity": round(r.capacity, 1)} for r in rounds],
     }

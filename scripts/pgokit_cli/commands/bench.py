@@ -145,9 +145,12 @@ def targets(by_name: dict[str, dict]) -> list[dict]:
         else:
             speedup = best["throughput"]["median"] / base["throughput"]["median"]
             measure_text = "wrk requests per second"
+        figure = "capacity" if load_bound else "throughput"
+        rounds = (f"rounds: {base[figure]['min']:,.0f}–{base[figure]['max']:,.0f} at -O2, "
+                  f"{best[figure]['min']:,.0f}–{best[figure]['max']:,.0f} with BOLT")
         found.append({"name": f"throughput >= {MIN_SPEEDUP}x clang -O2, p99 no worse",
                       "value": round(speedup, 3), "met": speedup >= MIN_SPEEDUP and p99_best <= p99_base,
-                      "why": f"{measure_text}; p99 {p99_best:.3f} ms vs {p99_base:.3f} ms"})
+                      "why": f"{measure_text}; {rounds}; p99 {p99_best:.3f} ms vs {p99_base:.3f} ms"})
     if base.get("counts") and best.get("counts"):
         cut = 1 - best["counts"]["instructions"] / base["counts"]["instructions"]
         found.append({"name": f">= {MIN_INSTRUCTION_CUT:.0%} fewer instructions per request",
@@ -246,6 +249,9 @@ def command(ctx: Context, scenario: str, rounds: int, duration: int, warmup: int
             counts = measure.per_request_all(servers, scenario_file, work / "counts", ctx.console,
                                              warmup=300, requests=requests, jobs=2)
     load, wrk_settings = {}, None
+    if with_wrk and rounds < 3:
+        ctx.console.warn(f"{rounds} round(s): too few to know the spread, so no difference is marked as noise; "
+                         "throughput on a shared machine moves by tens of percent between runs")
     if with_wrk:
         with ctx.console.section(f"throughput: wrk, {rounds} interleaved rounds of {duration}s"):
             load, wrk_settings = throughput.measure(servers, scenario_file, work / "wrk", ctx.console,
