@@ -60,12 +60,7 @@ PENDING_COMMANDS: dict[str, str] = {}
 # Options the docs describe before the CLI has them: "pgokit <path> --option" -> values it takes.
 PENDING_OPTIONS: dict[str, int] = {}
 # Files in the checkout the docs name before they are committed: path -> what makes them.
-PENDING_PATHS = {
-    "examples/csvstat/pgo-profiles/x86_64/csvstat.proftext":
-        "csvstat's committed profile: scripts/pgokit pipeline --arch x86_64 --source-dir examples/csvstat",
-    "examples/csvstat/pgo-profiles/x86_64/csvstat.manifest.json":
-        "csvstat's committed manifest: scripts/pgokit pipeline --arch x86_64 --source-dir examples/csvstat",
-}
+PENDING_PATHS: dict[str, str] = {}
 
 
 # ---- the generated CLI reference ---------------------------------------------------
