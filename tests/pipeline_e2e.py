@@ -7,6 +7,7 @@ arches, each result checked by the validator. Folders are kept when the test
 fails."""
 
 import argparse
+import hashlib
 import json
 import shutil
 import subprocess
@@ -64,9 +65,10 @@ def main() -> int:
                        "--profile", str(args.work / "profiles" / "x86_64" / "pgokit-server.proftext"),
                        "--build-dir", str(args.work / "rebuild-optimized")])
         assert rebuild.returncode == 0, "rebuild from the text profile failed"
-        rebuilt_text = json.loads(rebuild.stdout)["text_sha256"]
-        assert rebuilt_text == pipeline_text, f".text differs: {rebuilt_text} != {pipeline_text}"
+        rebuilt = json.loads(rebuild.stdout)
+        assert rebuilt["text_sha256"] == pipeline_text, f".text differs: {rebuilt['text_sha256']} != {pipeline_text}"
         print(f"rebuilt from the text profile alone: same .text ({pipeline_text[:16]})", flush=True)
+        check_reproducible(args, Path(rebuilt["binary"]))
 
         start = time.monotonic()
         second = run(common)
@@ -85,6 +87,38 @@ def main() -> int:
         else:
             print(f"kept {args.work} for inspection", file=sys.stderr)
     return 0
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def check_reproducible(args, rebuilt: Path) -> None:
+    """Same commit, same committed profile: byte-identical optimized binaries.
+    And BOLT, as the pipeline runs it, given the same .fdata in two separate
+    work trees (as two pipeline runs have), writes byte-identical output."""
+    work = args.work / "work" / "x86_64"
+    optimized = work / "build-optimized" / "app" / "pgokit-server"
+    assert sha256(rebuilt) == sha256(optimized), f"{rebuilt} and {optimized} differ"
+    sys.path.insert(0, str(Path(args.pgokit).resolve().parent))
+    from pgokit_cli import bolt
+    from pgokit_cli.console import Console
+    from pgokit_cli.runner import Runner
+
+    outputs = []
+    for n, binary in enumerate((optimized, rebuilt)):
+        tree = args.work / f"bolt-again-{n}"
+        (tree / "build-optimized" / "app").mkdir(parents=True)
+        (tree / "bolt").mkdir()
+        shutil.copy2(binary, tree / "build-optimized" / "app" / "pgokit-server")
+        shutil.copy2(work / "bolt" / "pgokit-server.fdata", tree / "bolt" / "pgokit-server.fdata")
+        out = tree / "bolt" / "pgokit-server.bolt"
+        bolt.optimize(Runner(Console(quiet=True)), Path("/usr/lib/llvm-19"),
+                      tree / "build-optimized" / "app" / "pgokit-server", tree / "bolt" / "pgokit-server.fdata",
+                      out, "x86_64", bolt_id="pgokit:e2e")
+        outputs.append(sha256(out))
+    assert outputs[0] == outputs[1], f"BOLT with the same .fdata gave different binaries: {outputs}"
+    print(f"reproducible: optimized {sha256(optimized)[:16]} twice, BOLT output {outputs[0][:16]} twice", flush=True)
 
 
 # A plain project: the hot code is in a static library, and nothing in it knows pgokit.

@@ -211,12 +211,27 @@ class BoltResult:
 
 def optimize(runner: Runner, llvm_root: Path, binary: Path, fdata: Path, output: Path, arch: str,
              bolt_id: str) -> BoltResult:
+    """BOLTs binary with fdata into output, reproducibly: llvm-bolt records its
+    command line in .note.bolt_info, so it runs from the folder holding all
+    three files, names them relative to it, and writes a fixed temporary name
+    (a build tree has one pipeline run at a time): the same inputs give the
+    same bytes, in any checkout."""
     check_fits(runner, llvm_root, binary, fdata, arch)
-    argv = [llvm_root / "bin" / "llvm-bolt", binary, "-o", output, f"-data={fdata}",
+    base = Path(os.path.commonpath([binary.resolve(), fdata.resolve(), output.resolve().parent]))
+    tmp = output.with_name(f".{output.name}.partial")
+
+    def rel(path: Path) -> str:
+        return os.path.relpath(path.resolve(), base)
+
+    argv = [llvm_root / "bin" / "llvm-bolt", rel(binary), "-o", rel(tmp), f"-data={rel(fdata)}",
             *optimize_flags(arch),
             # Tag .note.bolt_info with the profile it was built from.
             f"--bolt-id={bolt_id}"]
-    log = _run_bolt(runner, argv, output)
+    try:
+        log = _bolt(runner, argv, tmp, cwd=base)
+        os.replace(tmp, output)
+    finally:
+        tmp.unlink(missing_ok=True)
     before, after = parse_dyno_stats(log)
     return BoltResult(before, after, log)
 
@@ -224,12 +239,16 @@ def optimize(runner: Runner, llvm_root: Path, binary: Path, fdata: Path, output:
 def _run_bolt(runner: Runner, argv: list, output: Path) -> str:
     """Runs llvm-bolt with argv, its -o redirected to a staged file."""
     with staged_output(output) as tmp:
-        argv = [str(a) if a != output else str(tmp) for a in argv]
-        result = runner.run(argv, check=False)
-        text = result.stdout + result.stderr
-        if result.returncode != 0 or not tmp.exists():
-            errors = [l for l in text.splitlines() if "error" in l.lower()] or text.splitlines()[-5:]
-            raise BoltError(f"llvm-bolt failed on {argv[1]}: " + " | ".join(errors[:5]))
+        return _bolt(runner, [str(a) if a != output else str(tmp) for a in argv], tmp)
+
+
+def _bolt(runner: Runner, argv: list, written: Path, cwd: Path | None = None) -> str:
+    """Runs llvm-bolt; fails with its errors unless it exits 0 having written `written`."""
+    result = runner.run([str(a) for a in argv], cwd=cwd, check=False)
+    text = result.stdout + result.stderr
+    if result.returncode != 0 or not written.exists():
+        errors = [l for l in text.splitlines() if "error" in l.lower()] or text.splitlines()[-5:]
+        raise BoltError(f"llvm-bolt failed on {argv[1]}: " + " | ".join(errors[:5]))
     return text
 
 

@@ -9,6 +9,7 @@ import click
 from pgokit_cli import cmake, evidence, profiles
 from pgokit_cli.context import ARCHES, Context
 from pgokit_cli.errors import PgokitError
+from pgokit_cli.fileutil import sha256_file
 from pgokit_cli.pipeline import TARGET, server_binary
 from pgokit_cli.toolchain import llvm_tool
 
@@ -41,7 +42,8 @@ def command(ctx: Context, arch: str, stage: str, profile: str | None, build_dir:
     binary = server_binary(build_dir)
     if not binary.exists():
         raise PgokitError(f"the build of {TARGET} in {build_dir} left no {binary}")
-    result = {"arch": arch, "stage": stage, "binary": str(binary), "text_sha256": evidence.text_hash(ctx.runner, ctx.llvm_root, binary)}
+    result = {"arch": arch, "stage": stage, "binary": str(binary), "sha256": sha256_file(binary),
+              "text_sha256": evidence.text_hash(ctx.runner, ctx.llvm_root, binary)}
     if stage == "optimized":
         diags = cmake.ProfileDiagnostics.parse(log)
         ctx.console.info(f"profile diagnostics: {diags.summary()}")
