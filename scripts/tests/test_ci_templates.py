@@ -2,10 +2,11 @@
 
 The GitHub workflow (jobs in `needs` order), the GitLab template (jobs in
 stage order) and `ci/local-run --dry-run` must run the same `scripts/pgokit`
-commands in the same order; every command and option must exist in the Click
-CLI, and every path and make target they call must exist. No builds run.
-(actionlint is not packaged for Debian 12, so the workflow structure is
-checked here.)"""
+commands in the same order, for the reference server and for a project of
+one's own (generic mode: the project options, passed only when set); every
+command and option must exist in the Click CLI, and every path and make
+target they call must exist. No builds run. (actionlint is not packaged for
+Debian 12, so the workflow structure is checked here.)"""
 
 import functools
 import json
@@ -28,6 +29,7 @@ REUSABLE = WORKFLOWS / "pgokit-reusable.yml"
 CALLER = WORKFLOWS / "pgo.yml"
 GITLAB = ROOT / "ci" / "gitlab" / "pgokit.gitlab-ci.yml"
 LOCAL_RUN = ROOT / "ci" / "local-run"
+CI_PATHS = ROOT / "ci" / "paths"
 
 PGOKIT = "scripts/pgokit"
 # Variables the CI runners set themselves; every other one a command uses must be defined.
@@ -43,6 +45,14 @@ CONTROL = {"&&", "||", ";", "|", "(", ")", ">", ">>", "<"}
 # The GitLab keywords that are not jobs.
 GITLAB_KEYWORDS = {"stages", "variables", "include", "default", "workflow", "image", "services",
                    "cache", "before_script", "after_script", "spec"}
+# The templates' project options, passed as ${VAR:+--option "$VAR"}: each
+# variable, and the ci/local-run option that stands for it.
+PROJECT_OPTIONS = {"PGOKIT_SOURCE_DIR": "--source-dir", "PGOKIT_TARGET": "--target"}
+# A project to run them with: csvstat, from the checkout's root.
+EXAMPLE_PROJECT = {"PGOKIT_SOURCE_DIR": "examples/csvstat", "PGOKIT_TARGET": "csvstat"}
+# The scripts/pgokit subcommands that build or check the project, each of which
+# must pass the project options (validate reads the files ci/paths names).
+PROJECT_COMMANDS = (("pipeline",), ("profile", "check"), ("bench",))
 # `scripts/pgokit` subcommands the templates call before the CLI has them: the
 # test reports them as expected failures until they exist, and then checks their
 # options like any other.
@@ -138,10 +148,19 @@ def gitlab_needs(job: dict) -> list[str]:
 
 # ---- commands ----------------------------------------------------------------
 
+# ${VAR:+words}: the words only when VAR is set and not empty.
+OPTIONAL = re.compile(r"\$\{(\w+):\+([^{}]*)\}")
+# A word of such a group, marked with its variable until with_options() decides.
+MARKED = re.compile(r"\?(\w+)\?(.*)", re.S)
+
+
 def simple_commands(script: str) -> list[list[str]]:
     """Each simple command of a shell script as words, with `${{ matrix.x }}` /
-    `${{ env.X }}` / `${X}` / `$X` turned into the placeholder <X>."""
+    `${{ env.X }}` / `${X}` / `$X` turned into the placeholder <X>, and each
+    word of a `${VAR:+...}` group marked `?VAR?word` (see with_options)."""
     script = re.sub(r"\$\{\{\s*(?:matrix|env)\.([\w-]+)\s*\}\}", lambda m: "$" + m.group(1).upper(), script)
+    script = OPTIONAL.sub(lambda m: " ".join(shlex.quote(f"?{m.group(1)}?{w}") for w in shlex.split(m.group(2))),
+                          script)
     commands = []
     for line in script.replace("\\\n", " ").splitlines():
         lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
@@ -160,6 +179,44 @@ def simple_commands(script: str) -> list[list[str]]:
 
 def pgokit_only(commands: list[list[str]]) -> list[tuple[str, ...]]:
     return [tuple(c) for c in commands if c[0] == PGOKIT]
+
+
+def with_options(command, given) -> tuple[str, ...]:
+    """The command as the shell runs it when the variables in `given` are set
+    and the others empty: the words of each ${VAR:+...} group kept or dropped."""
+    out = []
+    for word in command:
+        m = MARKED.fullmatch(word)
+        if m is None:
+            out.append(word)
+        elif m.group(1) in given:
+            out.append(m.group(2))
+    return tuple(out)
+
+
+def optional_groups(command) -> list[tuple[str, str]]:
+    """(variable, option) of each ${VAR:+--option "$VAR"} group in a command."""
+    marked = [MARKED.fullmatch(w).groups() for w in command if MARKED.fullmatch(w)]
+    return [(var, word) for var, word in marked if word.startswith("-")]
+
+
+def builds_the_project(command) -> bool:
+    """A pipeline, profile check or bench command: one that must name the project."""
+    return command[0] == PGOKIT and any(tuple(command[1:1 + len(p)]) == p for p in PROJECT_COMMANDS)
+
+
+def ci_paths(arch: str, project: dict[str, str]) -> dict[str, str]:
+    """What ci/paths prints for arch, with the project options in project."""
+    return dict(_ci_paths(arch, tuple(sorted(project.items()))))
+
+
+@functools.cache
+def _ci_paths(arch: str, project: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    args = [a for var, value in project for a in (PROJECT_OPTIONS[var], value)]
+    proc = subprocess.run([str(CI_PATHS), "--arch", arch, *args], capture_output=True, text=True, cwd=ROOT,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return tuple(tuple(line.split("=", 1)) for line in proc.stdout.splitlines())
 
 
 def github_jobs() -> list[list[list[str]]]:
@@ -197,30 +254,42 @@ def template_defaults() -> dict[str, str]:
 
 
 def local_run(*args: str, env: dict[str, str] | None = None) -> list[str]:
-    """ci/local-run's --dry-run lines, with the template variables from env only."""
+    """ci/local-run's --dry-run lines (run from the checkout's root), with the
+    template variables from env only."""
     base = {k: v for k, v in os.environ.items() if k not in template_defaults()}
-    proc = subprocess.run([str(LOCAL_RUN), *args, "--dry-run"], capture_output=True, text=True,
-                          env={**base, **(env or {})}, timeout=30)
+    proc = subprocess.run([str(LOCAL_RUN), *args, "--dry-run"], capture_output=True, text=True, cwd=ROOT,
+                          env={**base, **(env or {})}, timeout=60)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout.splitlines()
 
 
-def local_pgokit(arch: str, env: dict[str, str]) -> list[tuple[str, ...]]:
-    """local-run's pgokit commands for --arch arch, each variable's value from env
-    turned back into its placeholder."""
-    placeholder = {value: f"<{var}>" for var, value in env.items()}
+def local_pgokit(arch: str, env: dict[str, str], project: dict[str, str] | None = None) -> list[tuple[str, ...]]:
+    """local-run's pgokit commands for --arch arch (with the project options in
+    project, given as local-run's options), each variable's value from env or
+    project turned back into its placeholder."""
+    project = project or {}
+    options = [a for var, value in project.items() for a in (PROJECT_OPTIONS[var], value)]
+    placeholder = {value: f"<{var}>" for var, value in {**env, **project}.items()}
     return pgokit_only([[placeholder.get(w, w) for w in shlex.split(line)]
-                        for line in local_run("--arch", arch, env=env)])
+                        for line in local_run("--arch", arch, *options, env=env)])
 
 
-def per_arch(jobs: list[list[tuple[str, ...]]], arches: list[str]) -> list[tuple[str, ...]]:
-    """The templates' commands as local-run runs them: each job for every arch in
-    turn (CI runs a job per arch); a job without an arch (the benchmark) once,
-    when x86_64 is among them."""
+def per_arch(jobs: list[list[tuple[str, ...]]], arches: list[str],
+             project: dict[str, str] | None = None) -> list[tuple[str, ...]]:
+    """The templates' commands as local-run runs them with the project options
+    in project (a variable not in it is empty): each job for every arch in turn
+    (CI runs a job per arch), with ci/paths' values for that arch in place of
+    <PGO_*>; a job without an arch (the benchmark) once, when x86_64 is among
+    them."""
+    project = project or {}
     out = []
     for job in jobs:
+        job = [with_options(c, project) for c in job]
         if any("<ARCH>" in w for c in job for w in c):
-            out += [tuple(w.replace("<ARCH>", a) for w in c) for a in arches for c in job]
+            for a in arches:
+                values = {"ARCH": a, **ci_paths(a, project)}
+                out += [tuple(re.sub(r"<(ARCH|PGO_\w+)>", lambda m: values[m.group(1)], w) for w in c)
+                        for c in job]
         elif "x86_64" in arches:
             out += job
     return out
@@ -249,22 +318,96 @@ def test_github_gitlab_and_local_run_run_the_same_commands_in_the_same_order():
     assert github == gitlab, "GitHub and GitLab run the same commands, grouped in other jobs"
     # Values no default has, so each maps back to its variable unambiguously.
     env = {"SCENARIO": "ci-scenario", "DURATION": "4242", "THRESHOLD": "4343"}
-    assert set(env) == set(template_defaults()), "the workflow sets other variables from its inputs"
-    for arch in [*ARCHES, "all"]:
-        arches = list(ARCHES) if arch == "all" else [arch]
-        expected, local = per_arch(github, arches), local_pgokit(arch, env)
-        assert local == expected, f"ci/local-run --arch {arch} (right) differs from CI (left):\n" \
-            + side_by_side(expected, local)
+    assert set(env) | set(PROJECT_OPTIONS) == set(template_defaults()), \
+        "the workflow sets other variables from its inputs"
+    # The reference server, then csvstat: with its pgokit.toml's target, and named.
+    for project in [{}, {"PGOKIT_SOURCE_DIR": EXAMPLE_PROJECT["PGOKIT_SOURCE_DIR"]}, EXAMPLE_PROJECT]:
+        for arch in [*ARCHES, "all"]:
+            arches = list(ARCHES) if arch == "all" else [arch]
+            expected, local = per_arch(github, arches, project), local_pgokit(arch, env, project)
+            assert local == expected, f"ci/local-run --arch {arch} {project} (right) differs from CI (left):\n" \
+                + side_by_side(expected, local)
 
 
 def test_defaults_are_the_same_everywhere():
     defaults = template_defaults()
     gitlab = {k: str(v) for k, v in load(GITLAB)["variables"].items()}
     assert {k: gitlab.get(k) for k in defaults} == defaults, "GitLab's variables differ from GitHub's defaults"
+    assert {k: defaults.get(k) for k in PROJECT_OPTIONS} == dict.fromkeys(PROJECT_OPTIONS, ""), \
+        "by default the templates build the reference server"
     # Without the variables set, local-run prints the workflow's defaults.
     with_defaults = [[tuple(re.sub(r"<(\w+)>", lambda m: defaults.get(m.group(1), m.group(0)), w) for w in c)
                       for c in job] for job in pgokit_jobs(github_jobs())]
     assert local_pgokit("all", {}) == per_arch(with_defaults, list(ARCHES))
+
+
+def test_local_run_and_the_templates_pass_the_project_to_every_command_that_builds_it():
+    """With --source-dir, every pipeline, profile check and bench command
+    local-run prints names the project; in the templates each of those lines
+    (and each ci/paths line, which names the files that validate checks)
+    passes the source-dir input / PGOKIT_SOURCE_DIR variable, and the target."""
+    lines = [shlex.split(line) for line in local_run("--source-dir", "examples/csvstat")]
+    building = [c for c in lines if builds_the_project(c)]
+    assert len(building) >= 15, f"found only {len(building)} pipeline/profile check/bench commands"
+    problems = [" ".join(c) for c in building
+                if sum(1 for i in range(1, len(c)) if c[i - 1:i + 1] == ["--source-dir", "examples/csvstat"]) != 1]
+    assert not problems, "ci/local-run --source-dir examples/csvstat does not pass it once to:\n" + "\n".join(problems)
+    assert all("--target" not in c for c in lines), "--target passed without being given"
+
+    workflow = load(REUSABLE)
+    assert workflow["env"].get("PGOKIT_SOURCE_DIR") == "${{ inputs.source-dir }}"
+    assert workflow["env"].get("PGOKIT_TARGET") == "${{ inputs.target }}"
+    wanted = [("PGOKIT_SOURCE_DIR", "--source-dir"), ("PGOKIT_TARGET", "--target")]
+    for name, jobs in [("GitHub", github_jobs()), ("GitLab", gitlab_job_commands())]:
+        commands = [c for job in jobs for c in job if c[0] == "ci/paths" or builds_the_project(c)]
+        assert len(commands) >= 10, f"{name}: found only {len(commands)} commands"
+        problems = [" ".join(c) for c in commands if optional_groups(c) != wanted
+                    or with_options(c, PROJECT_OPTIONS)[-4:] != ("--source-dir", "<PGOKIT_SOURCE_DIR>",
+                                                                 "--target", "<PGOKIT_TARGET>")]
+        assert not problems, f"{name}: these lines do not end in " \
+            '${PGOKIT_SOURCE_DIR:+--source-dir "$PGOKIT_SOURCE_DIR"} ${PGOKIT_TARGET:+--target "$PGOKIT_TARGET"}:\n' \
+            + "\n".join(problems)
+
+
+def test_ci_paths_names_the_files_the_pipeline_writes():
+    """The reference server's paths are the ones the templates named before
+    generic mode; a project's follow its pgokit.toml (docs/adopting.md)."""
+    assert ci_paths("x86_64", {}) == {
+        "PGO_TARGET": "pgokit-server", "PGO_WORK_DIR": "build/pgo/x86_64", "PGO_PROFILES_DIR": "profiles/x86_64",
+        "PGO_DIST_DIR": "dist/x86_64", "PGO_BINARY": "dist/x86_64/pgokit-server",
+        "PGO_PROFILE": "profiles/x86_64/pgokit-server.proftext",
+        "PGO_MANIFEST": "profiles/x86_64/pgokit-server.manifest.json", "PGO_REPORT": "dist/report/report.md"}
+    assert ci_paths("arm64", {"PGOKIT_SOURCE_DIR": "examples/csvstat"}) == {
+        "PGO_TARGET": "csvstat", "PGO_WORK_DIR": "build/projects/csvstat/arm64",
+        "PGO_PROFILES_DIR": "examples/csvstat/pgo-profiles/arm64", "PGO_DIST_DIR": "dist/arm64",
+        "PGO_BINARY": "dist/arm64/csvstat", "PGO_PROFILE": "examples/csvstat/pgo-profiles/arm64/csvstat.proftext",
+        "PGO_MANIFEST": "examples/csvstat/pgo-profiles/arm64/csvstat.manifest.json",
+        "PGO_REPORT": "dist/report/csvstat/report.md"}
+    named = ci_paths("x86_64", {"PGOKIT_SOURCE_DIR": str(ROOT / "examples" / "csvstat"), "PGOKIT_TARGET": "other"})
+    assert named["PGO_BINARY"] == "dist/x86_64/other" and named["PGO_WORK_DIR"] == "build/projects/other/x86_64"
+    assert named["PGO_PROFILE"] == "examples/csvstat/pgo-profiles/x86_64/other.proftext"
+
+
+def test_ci_paths_and_local_run_refuse_a_project_they_cannot_use(tmp_path):
+    (tmp_path / "CMakeLists.txt").write_text("project(p)\n")  # no pgokit.toml: no target, no training
+    for argv, message in [([str(CI_PATHS), "--arch", "x86_64", "--target", "t"], "--source-dir (generic mode)"),
+                          ([str(CI_PATHS), "--arch", "x86_64", "--source-dir", str(ROOT / "scripts")],
+                           "has no CMakeLists.txt"),
+                          ([str(CI_PATHS), "--arch", "x86_64", "--source-dir", str(tmp_path)], "training command"),
+                          ([str(LOCAL_RUN), "--dry-run", "--target", "t"], "--target needs --source-dir"),
+                          ([str(LOCAL_RUN), "--dry-run", "--source-dir", str(tmp_path / "none")], "is not a folder"),
+                          ([str(LOCAL_RUN), "--dry-run", "--source-dir", str(tmp_path)], "training command")]:
+        proc = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=60)
+        assert proc.returncode != 0 and message in proc.stderr, f"{argv}: {proc.returncode} {proc.stderr}"
+        assert "scripts/pgokit" not in proc.stdout, f"{argv} printed commands before failing"
+
+
+def test_local_run_names_a_relative_source_dir_from_where_it_was_started():
+    proc = subprocess.run([str(LOCAL_RUN), "--dry-run", "--arch", "x86_64", "--source-dir", "csvstat"],
+                          capture_output=True, text=True, cwd=ROOT / "examples", timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "scripts/pgokit pipeline --arch x86_64 --scenario mixed --duration 30 --to instrument " \
+           "--source-dir examples/csvstat" in proc.stdout.splitlines()
 
 
 def test_local_run_rejects_an_unknown_arch():
@@ -503,24 +646,36 @@ def test_every_path_and_make_target_the_templates_call_exists():
 
 
 def test_every_variable_a_pgokit_command_uses_is_defined():
+    """Set by the workflow, the job or the step; or by ci/paths (PGO_*): on
+    GitHub a step before that appends its output to $GITHUB_ENV, on GitLab a
+    line before that exports what an earlier line read from it."""
+    resolved = set(ci_paths("x86_64", {}))
     workflow = load(REUSABLE)
     problems = []
     for name, job in workflow["jobs"].items():
         defined = {*workflow.get("env", {}), *job.get("env", {})}
         for step in steps_of(job):
-            for command in pgokit_only(simple_commands(step.get("run", ""))):
+            commands = simple_commands(step.get("run", ""))
+            for command in pgokit_only(commands):
                 used = {v for w in command for v in re.findall(r"<(\w+)>", w)}
                 problems += [f"GitHub job {name}: ${v} is not set" for v in used
                              if v not in defined | set(step.get("env", {})) and not RUNNER_VARIABLES.match(v)]
+            if any(c[0] == "ci/paths" for c in commands) and '>> "$GITHUB_ENV"' in step["run"]:
+                defined |= resolved
     template = load(GITLAB)
     for name, job in gitlab_jobs(template).items():
         defined = {*template.get("variables", {}), *job.get("variables", {}),
                    *(k for entry in (job.get("parallel") or {}).get("matrix", []) for k in entry)}
+        listed = False
         for line in job.get("script", []):
-            for command in pgokit_only(simple_commands(line)):
+            commands = simple_commands(line)
+            for command in pgokit_only(commands):
                 used = {v for w in command for v in re.findall(r"<(\w+)>", w)}
                 problems += [f"GitLab job {name}: ${v} is not set" for v in used
                              if v not in defined and not RUNNER_VARIABLES.match(v)]
+            if listed and 'export "$name=$value"' in line:
+                defined |= resolved
+            listed = listed or any(c[0] == "ci/paths" for c in commands)
     assert not problems, "\n".join(problems)
 
 
@@ -565,22 +720,27 @@ def check_cli(argv: list[str]) -> tuple[list[str], tuple[str, ...] | None]:
     return problems, None
 
 
-def test_every_pgokit_command_and_option_exists_in_the_cli():
+def test_every_pgokit_command_and_option_exists_in_the_cli(monkeypatch):
+    """For the reference server and for csvstat: the inputs' defaults, or the
+    project options set, and the files ci/paths names for each."""
+    monkeypatch.chdir(ROOT)  # the commands' relative paths are the checkout's
     defaults = template_defaults()
     commands = {c for job in pgokit_jobs(github_jobs()) for c in job}
     problems, pending = [], set()
     for command in sorted(commands):
-        for arch in ARCHES:
-            concrete = [re.sub(r"<(\w+)>", lambda m: arch if m.group(1) == "ARCH" else
-                               defaults.get(m.group(1), m.group(0)), w) for w in command[1:]]
-            unknown = [w for w in concrete if re.search(r"<\w+>", w)]
-            if unknown:
-                problems.append(f"{' '.join(command)}: {unknown} has no default value")
-                continue
-            found, missing = check_cli(concrete)
-            problems += [f"{p} (in: {' '.join(command)})" for p in found]
-            if missing:
-                pending.add(" ".join(missing))
+        for project in [{}, EXAMPLE_PROJECT]:
+            for arch in ARCHES:
+                values = {**defaults, **project, **ci_paths(arch, project), "ARCH": arch}
+                concrete = [re.sub(r"<(\w+)>", lambda m: values.get(m.group(1), m.group(0)), w)
+                            for w in with_options(command, project)[1:]]
+                unknown = [w for w in concrete if re.search(r"<\w+>", w)]
+                if unknown:
+                    problems.append(f"{' '.join(command)}: {unknown} has no default value")
+                    continue
+                found, missing = check_cli(concrete)
+                problems += [f"{p} (in: {' '.join(command)})" for p in found]
+                if missing:
+                    pending.add(" ".join(missing))
     assert not problems, "\n".join(sorted(set(problems)))
     if pending:
         pytest.xfail(f"the templates call `pgokit {', '.join(sorted(pending))}`, which the CLI does not have yet")
