@@ -5,6 +5,8 @@
       -> validate
 
 The bracketed stages run with --cspgo (context-sensitive PGO, IR profiles).
+Profiles are front-end (clang's AST-level counters, portable between arches)
+unless --instrumentation ir or --cspgo asks for IR ones.
 
 Every stage is content-addressed (see stages.py): rerunning with nothing
 changed redoes nothing and says so; --from forces a stage and what follows."""
@@ -33,6 +35,11 @@ TARGET = REFERENCE_TARGET
 server_binary = reference_binary
 
 
+# Where clang counts: in the front end (-fprofile-instr-generate), or in LLVM IR
+# after early inlining and cleanup (-fprofile-generate).
+INSTRUMENTATIONS = ("frontend", "ir")
+
+
 # What llvm-readelf's Machine line says for each arch.
 ELF_MACHINES = {"x86_64": "X86-64", "arm64": "AArch64"}
 
@@ -49,6 +56,8 @@ class Options:
     from_stage: str | None = None
     to_stage: str = "validate"
     reuse_profile: str | None = None
+    # "frontend" or "ir" (see INSTRUMENTATIONS); None: front-end, or IR with --cspgo.
+    instrumentation: str | None = None
     # Context-sensitive PGO: IR instrumentation, then a second instrumented build
     # optimized with the first profile and trained again. Native arches only:
     # under emulation the second training doubles the slowest step.
@@ -81,18 +90,23 @@ class Pipeline:
         self.console = ctx.console
         self.project = opts.project or ReferenceServer(ctx, opts)
         self.target = self.project.target
+        if opts.cspgo and opts.instrumentation == "frontend":
+            raise PgokitError("--cspgo needs IR instrumentation: drop --instrumentation frontend")
         if opts.cspgo and opts.reuse_profile:
             raise PgokitError("--cspgo and --reuse-profile do not go together: context-sensitive (IR) "
                               "profiles are tied to the arch they were trained on")
+        if opts.instrumentation == "ir" and opts.reuse_profile:
+            raise PgokitError("--instrumentation ir and --reuse-profile do not go together: IR profiles "
+                              "count the code of one arch's build; reuse a front-end profile instead")
         if opts.cspgo and self.arch != HOST_ARCH:
             raise PgokitError(f"--cspgo is for natively trained arches; {self.arch} trains under emulation here",
                               hint=f"run it on {self.arch} hardware, or drop --cspgo for {self.arch}")
-        # CSPGO builds and profiles differ in kind: they get their own tree and profile name.
+        # IR and CSPGO builds and profiles differ in kind: they get their own tree and profile name.
         work_root = self.project.default_work_root()
         if opts.work_dir:
             # Several projects may share one --work-dir: each gets its own folder in it.
             work_root = opts.work_dir if opts.project is None else opts.work_dir / self.target
-        self.work = work_root / (self.arch + ("-cspgo" if opts.cspgo else ""))
+        self.work = work_root / (self.arch + self.kind_suffix.replace(".", "-"))
         self.profiles_root = opts.profiles_dir or self.project.default_profiles_root()
         self.profiles_dir = self.profiles_root / self.arch
         self.dist = (opts.dist_dir or ctx.repo_root / "dist") / self.arch
@@ -196,8 +210,16 @@ class Pipeline:
 
     @property
     def instrumentation(self) -> str:
-        """Front-end profiles (portable between arches) unless CSPGO needs IR ones."""
-        return "ir" if self.opts.cspgo else "frontend"
+        """Front-end profiles (portable between arches) unless IR ones are asked
+        for, or CSPGO needs them."""
+        return "ir" if self.opts.cspgo else (self.opts.instrumentation or "frontend")
+
+    @property
+    def kind_suffix(self) -> str:
+        """What sets this kind of profile's files apart: '', '.ir' or '.cspgo'."""
+        if self.opts.cspgo:
+            return ".cspgo"
+        return ".ir" if self.instrumentation == "ir" else ""
 
     def _configure_and_build(self, stage: str, cache: dict[str, str] | None = None) -> tuple[Path, str]:
         """Builds the target for a stage. A stage only runs when its inputs
@@ -223,7 +245,7 @@ class Pipeline:
 
     @property
     def profile_name(self) -> str:
-        return f"{self.target}.cspgo" if self.opts.cspgo else self.target
+        return self.target + self.kind_suffix
 
     @property
     def text_profile(self) -> Path:
@@ -301,7 +323,8 @@ class Pipeline:
         if mode == "key":
             raw = sorted(self.raw_dir.glob("*.profraw")) if self.raw_dir.exists() else []
             outputs = [self.ir_profdata] if self.opts.cspgo else [self.text_profile, self.manifest]
-            return fingerprint({"raw": [sha256_file(p) for p in raw], "cspgo": self.opts.cspgo}), \
+            return fingerprint({"raw": [sha256_file(p) for p in raw], "cspgo": self.opts.cspgo,
+                                "kind": self.instrumentation}), \
                 lambda: outputs
         found = profiles.RawProfiles.collect(self.raw_dir, self.scenario_name())
         if self.opts.cspgo:
@@ -367,9 +390,9 @@ class Pipeline:
             return (f"retrain {other}'s profile (scripts/pgokit pipeline --arch {other} --from train --to merge), "
                     f"or train {self.arch}'s own (without --reuse-profile)")
         source = f" --source-dir {self.project.source_dir}" if self.opts.project else ""
-        cspgo = " --cspgo" if self.opts.cspgo else ""
-        command = f"scripts/pgokit pipeline --arch {self.arch}{source}{cspgo} --from train"
-        if self.opts.project or self.opts.cspgo:
+        kind = " --cspgo" if self.opts.cspgo else (" --instrumentation ir" if self.instrumentation == "ir" else "")
+        command = f"scripts/pgokit pipeline --arch {self.arch}{source}{kind} --from train"
+        if self.opts.project or kind:
             return f"retrain: {command}"
         return f"retrain: make pgo-{self.arch} (or {command})"
 

@@ -285,7 +285,8 @@ def measure(runner: Runner, llvm_root: Path, binary: Path, profile: Path, arch: 
         raise PgokitError(f"{profile} holds {'IR' if level == 'IR' else 'front-end'} counts, checked against "
                           f"{'an IR' if instrumentation == 'ir' else 'a front-end'}-instrumented build: "
                           "their hashes cannot match",
-                          hint="context-sensitive (IR) profiles are checked with --cspgo, front-end ones without")
+                          hint="IR profiles are checked with --instrumentation ir (or --cspgo for context-sensitive "
+                               "ones), front-end ones without")
     functions, names = read_build(runner, llvm_root, binary, arch)
     return compare(functions, names, records, profile, binary)
 

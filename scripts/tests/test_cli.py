@@ -59,6 +59,40 @@ def test_pipeline_rejects_reusing_its_own_arch_profile():
     assert "other arch" in result.stderr
 
 
+def test_pipeline_keeps_each_kind_of_profile_apart(tmp_path):
+    """Front-end, IR and CSPGO profiles cannot stand in for one another: each kind
+    gets its own build tree and committed file, and the retrain hint names the kind."""
+    from pgokit_cli.console import Console
+    from pgokit_cli.context import Context
+    from pgokit_cli.pipeline import Options, Pipeline
+
+    def pipeline(**kind) -> Pipeline:
+        return Pipeline(Context(console=Console(quiet=True)),
+                        Options(arch="x86_64", scenario=tmp_path / "none.lua", work_dir=tmp_path / "work",
+                                profiles_dir=tmp_path / "profiles", **kind))
+
+    layout = {name: (p.instrumentation, p.work.name, p.text_profile.name, p.retrain_hint())
+              for name, p in {"default": pipeline(), "frontend": pipeline(instrumentation="frontend"),
+                              "ir": pipeline(instrumentation="ir"), "cspgo": pipeline(cspgo=True)}.items()}
+    assert layout["default"] == layout["frontend"]
+    assert layout["default"][:3] == ("frontend", "x86_64", "pgokit-server.proftext")
+    assert layout["ir"][:3] == ("ir", "x86_64-ir", "pgokit-server.ir.proftext")
+    assert layout["cspgo"][:3] == ("ir", "x86_64-cspgo", "pgokit-server.cspgo.proftext")
+    assert "--instrumentation ir --from train" in layout["ir"][3]
+
+
+def test_pipeline_refuses_profile_kinds_that_cannot_work():
+    def refused(*args):
+        result = CliRunner(mix_stderr=False).invoke(cli, ["pipeline", *args])
+        assert result.exit_code == 1, result.output
+        return result.stderr
+
+    assert "--cspgo needs IR instrumentation" in refused("--arch", "x86_64", "--cspgo",
+                                                         "--instrumentation", "frontend")
+    assert "reuse a front-end profile instead" in refused("--arch", "arm64", "--instrumentation", "ir",
+                                                          "--reuse-profile", "x86_64")
+
+
 def test_launcher_exit_code_is_the_commands(tmp_path):
     """Through scripts/pgokit, not Click's runner: a failed doctor exits 1."""
     import os

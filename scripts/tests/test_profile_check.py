@@ -183,7 +183,9 @@ def test_an_ir_profile_is_not_checked_against_a_front_end_build(trained, tmp_pat
     assert result.exit_code == 1
     assert f"{ir} holds IR counts, checked against a front-end-instrumented build: their hashes cannot match" \
         in result.stderr
-    assert "hint: context-sensitive (IR) profiles are checked with --cspgo" in result.stderr
+    assert "hint: IR profiles are checked with --instrumentation ir" in result.stderr
+    code, report = check_json(tmp_path / "prog-ir", ir, "--instrumentation", "ir")
+    assert code == 0 and report["stale"]["functions"] == 0 and report["matching"]["functions"] > 0, report
 
 
 def test_names_decode_as_llvm_writes_them():

@@ -206,6 +206,9 @@ def print_table(results: dict) -> None:
 @click.option("--counts/--no-counts", "with_counts", default=True, help="Measure per-request counts (valgrind).")
 @click.option("--arm64/--no-arm64", "with_arm64", default=True,
               help="Run the arm64 pipeline and report its BOLT figures.")
+@click.option("--ir", "ir_pgo", is_flag=True,
+              help="Also run the pipeline with IR instrumentation and measure IR-PGO+ThinLTO and "
+                   "IR-PGO+ThinLTO+BOLT.")
 @click.option("--cspgo", is_flag=True,
               help="Also run the CSPGO pipeline and measure CSPGO+ThinLTO and CSPGO+ThinLTO+BOLT.")
 @click.option("--output-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
@@ -216,8 +219,8 @@ def print_table(results: dict) -> None:
 @project_options
 @click.pass_obj
 def command(ctx: Context, scenario: str, rounds: int, duration: int, warmup: int, connections: int,
-            requests: int, seed_orders: int, with_wrk: bool, with_counts: bool, with_arm64: bool, cspgo: bool,
-            output_dir: Path | None, screenshot: bool, as_json: bool, **project_args) -> None:
+            requests: int, seed_orders: int, with_wrk: bool, with_counts: bool, with_arm64: bool, ir_pgo: bool,
+            cspgo: bool, output_dir: Path | None, screenshot: bool, as_json: bool, **project_args) -> None:
     """Measure every build variant side by side and write the report.
 
     Runs the pipeline first (each stage only if out of date), builds the
@@ -238,12 +241,16 @@ def command(ctx: Context, scenario: str, rounds: int, duration: int, warmup: int
     x86 = pipelines["x86_64"]
     with lock.hold(x86.work, wait=True, console=ctx.console):
         binaries = variants(ctx, x86)
+    # Other kinds of profile, each from its own pipeline (build tree and committed profile).
+    kinds = {"IR-PGO": {"instrumentation": "ir"}} if ir_pgo else {}
     if cspgo:
-        cs = Pipeline(ctx, Options(arch="x86_64", scenario=scenario_file, cspgo=True))
-        with lock.hold(cs.work, wait=True, console=ctx.console):
-            cs.run()
-        binaries["CSPGO+ThinLTO"] = cs.optimized_binary
-        binaries["CSPGO+ThinLTO+BOLT"] = cs.bolted
+        kinds["CSPGO"] = {"cspgo": True}
+    for label, kind in kinds.items():
+        other = Pipeline(ctx, Options(arch="x86_64", scenario=scenario_file, **kind))
+        with lock.hold(other.work, wait=True, console=ctx.console):
+            other.run()
+        binaries[f"{label}+ThinLTO"] = other.optimized_binary
+        binaries[f"{label}+ThinLTO+BOLT"] = other.bolted
     missing = [name for name, path in binaries.items() if not path.exists()]
     if missing:
         raise PgokitError(f"no binary for {', '.join(missing)}", hint="scripts/pgokit pipeline --arch x86_64")

@@ -8,7 +8,7 @@ import click
 
 from pgokit_cli import lock, staleness
 from pgokit_cli.context import ARCHES, Context
-from pgokit_cli.pipeline import STAGES, Options, Pipeline
+from pgokit_cli.pipeline import INSTRUMENTATIONS, STAGES, Options, Pipeline
 from pgokit_cli.project import ExternalProject
 
 
@@ -91,14 +91,15 @@ def load_project(ctx: Context, source_dir, target, train_cmd, start_cmd, ready_u
 
 
 def run_pipeline(ctx: Context, arches: list[str], to_stage: str, *, from_stage=None, reuse_profile=None,
-                 perf=False, cspgo=False, project=None, max_stale=staleness.DEFAULT_MAX_STALE,
+                 perf=False, instrumentation=None, cspgo=False, project=None, max_stale=staleness.DEFAULT_MAX_STALE,
                  scenario="mixed", duration=30, connections=16, seed_orders=100_000, work_dir=None,
                  profiles_dir=None, dist_dir=None, as_json=False, no_wait=False) -> None:
     summaries = []
     for arch in arches:
         opts = Options(arch=arch, scenario=scenario_path(ctx, scenario), duration=duration,
                        connections=connections, seed_orders=seed_orders, from_stage=from_stage,
-                       to_stage=to_stage, reuse_profile=reuse_profile, perf=perf, cspgo=cspgo, project=project,
+                       to_stage=to_stage, reuse_profile=reuse_profile, perf=perf, instrumentation=instrumentation,
+                       cspgo=cspgo, project=project,
                        max_stale=max_stale, work_dir=work_dir,
                        profiles_dir=profiles_dir, dist_dir=dist_dir)
         pipeline = Pipeline(ctx, opts)
@@ -129,6 +130,10 @@ def print_table(ctx: Context, summary: dict) -> None:
               help="Stop after this stage.")
 @click.option("--reuse-profile", type=click.Choice(list(ARCHES)), default=None,
               help="Optimize with the other arch's committed profile instead of training this one.")
+@click.option("--instrumentation", type=click.Choice(INSTRUMENTATIONS), default=None,
+              help="Where clang counts: 'frontend' (-fprofile-instr-generate; the default, portable between "
+                   "arches) or 'ir' (-fprofile-generate, after early inlining; profile: "
+                   "profiles/ARCH/*.ir.proftext).")
 @click.option("--cspgo", is_flag=True,
               help="Context-sensitive PGO: IR profiles, plus a second instrumented build (optimized with "
                    "the first profile) trained again. Native arches only; profile: profiles/ARCH/*.cspgo.proftext.")
@@ -136,7 +141,7 @@ def print_table(ctx: Context, summary: dict) -> None:
 @project_options
 @load_options
 @click.pass_obj
-def command(ctx: Context, arch, from_stage, to_stage, reuse_profile, cspgo, max_stale, source_dir, target,
+def command(ctx: Context, arch, from_stage, to_stage, reuse_profile, instrumentation, cspgo, max_stale, source_dir, target,
             train_cmd, start_cmd, ready_url, ready_port, load_cmd, stop_signal, cmake_args, **kwargs) -> None:
     """Run every stage: instrument, train, merge, [cs-instrument, cs-train, cs-merge,]
     optimize, BOLT, verify, dist, validate.
@@ -150,7 +155,8 @@ def command(ctx: Context, arch, from_stage, to_stage, reuse_profile, cspgo, max_
         raise click.BadParameter("must name the other arch", param_hint="--reuse-profile")
     project = load_project(ctx, source_dir, target, train_cmd, start_cmd, ready_url, ready_port, load_cmd,
                            stop_signal, cmake_args)
-    run_pipeline(ctx, arches, to_stage, from_stage=from_stage, reuse_profile=reuse_profile, cspgo=cspgo,
+    run_pipeline(ctx, arches, to_stage, from_stage=from_stage, reuse_profile=reuse_profile,
+                 instrumentation=instrumentation, cspgo=cspgo,
                  project=project, max_stale=max_stale, **kwargs)
 
 

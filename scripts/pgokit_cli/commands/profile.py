@@ -9,7 +9,7 @@ import click
 from pgokit_cli import lock, profiles, staleness
 from pgokit_cli.commands.pipeline import load_project, project_options, scenario_path
 from pgokit_cli.context import ARCHES, Context
-from pgokit_cli.pipeline import Options, Pipeline
+from pgokit_cli.pipeline import INSTRUMENTATIONS, Options, Pipeline
 from pgokit_cli.toolchain import llvm_tool
 
 
@@ -97,6 +97,9 @@ def shorten(text: str, width: int = 110) -> str:
 @click.option("--binary", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None,
               help="An instrumented build of the current source [the pipeline's instrument stage, "
                    "built if not up to date].")
+@click.option("--instrumentation", type=click.Choice(INSTRUMENTATIONS), default=None,
+              help="Check the IR profile (profiles/ARCH/*.ir.proftext) against the IR-instrumented build with "
+                   "'ir' [frontend].")
 @click.option("--cspgo", is_flag=True,
               help="Check the context-sensitive (IR) profile against the IR-instrumented build.")
 @click.option("--work-dir", type=click.Path(path_type=Path), default=None,
@@ -106,7 +109,7 @@ def shorten(text: str, width: int = 110) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the figures and every function without data as JSON.")
 @project_options
 @click.pass_obj
-def check(ctx: Context, arch, max_stale, profile, binary, cspgo, work_dir, top, as_json, source_dir, target,
+def check(ctx: Context, arch, max_stale, profile, binary, instrumentation, cspgo, work_dir, top, as_json, source_dir, target,
           train_cmd, start_cmd, ready_url, ready_port, load_cmd, stop_signal, cmake_args) -> None:
     """How much of the profile still fits the current source.
 
@@ -119,7 +122,8 @@ def check(ctx: Context, arch, max_stale, profile, binary, cspgo, work_dir, top, 
     project = load_project(ctx, source_dir, target, train_cmd, start_cmd, ready_url, ready_port, load_cmd,
                            stop_signal, cmake_args)
     pipeline = Pipeline(ctx, Options(arch=arch, scenario=scenario_path(ctx, "mixed"), to_stage="instrument",
-                                     cspgo=cspgo, project=project, work_dir=work_dir))
+                                     instrumentation=instrumentation, cspgo=cspgo, project=project,
+                                     work_dir=work_dir))
     profile = profile or pipeline.text_profile
     if not profile.is_file():
         raise profiles.ProfileError(f"profile not found: {profile}",
