@@ -242,11 +242,12 @@ def command(ctx: Context, scenario: str, rounds: int, duration: int, warmup: int
     with lock.hold(x86.work, wait=True, console=ctx.console):
         binaries = variants(ctx, x86)
     # Other kinds of profile, each from its own pipeline (build tree and committed profile).
+    # They stop after verify: dist/ keeps the front-end pipeline's binary.
     kinds = {"IR-PGO": {"instrumentation": "ir"}} if ir_pgo else {}
     if cspgo:
         kinds["CSPGO"] = {"cspgo": True}
     for label, kind in kinds.items():
-        other = Pipeline(ctx, Options(arch="x86_64", scenario=scenario_file, **kind))
+        other = Pipeline(ctx, Options(arch="x86_64", scenario=scenario_file, to_stage="verify", **kind))
         with lock.hold(other.work, wait=True, console=ctx.console):
             other.run()
         binaries[f"{label}+ThinLTO"] = other.optimized_binary
