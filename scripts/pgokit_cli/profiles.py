@@ -5,6 +5,7 @@ these functions decide what is usable and never leave a half-written output."""
 import datetime
 import json
 import re
+import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 from pgokit_cli.errors import PgokitError
 from pgokit_cli.fileutil import sha256_file, staged_output, write_atomically
 from pgokit_cli.runner import Runner
+from pgokit_cli.toolchain import llvm_tool
 
 
 class ProfileError(PgokitError):
@@ -402,6 +404,44 @@ def function_weights(runner: Runner, profdata: Path, profile: Path) -> dict[str,
         if blocks and blocks.group(1).strip():
             weights[name] += sum(int(n) for n in blocks.group(1).split(","))
     return weights
+
+
+def demangle(llvm_root: Path, names: list[str]) -> list[str]:
+    """Readable names, in order. A profile names a file-local function
+    'file;symbol': the symbol is what gets demangled."""
+    bare = [n.split(";", 1)[-1] for n in names]
+    if not bare:
+        return []
+    proc = subprocess.run([str(llvm_tool(llvm_root, "llvm-cxxfilt"))], input="\n".join(bare) + "\n",
+                          capture_output=True, text=True, check=False)
+    readable = proc.stdout.splitlines()
+    return readable if proc.returncode == 0 and len(readable) == len(bare) else bare
+
+
+# Namespaces of the C++ standard library and Boost: code a project uses, not code it writes.
+# Names that start with "__" are reserved for the implementation (libstdc++'s gthr helpers).
+LIBRARY_SCOPES = ("std::", "boost::", "__")
+
+
+def qualified_name(readable: str) -> str:
+    """The function's scope and name from a demangled signature, without the
+    return type, template arguments or parameters:
+    'char const* boost::json::parser<X>::parse<true>(char const*) const'
+    -> 'boost::json::parser::parse'; 'Text.cpp:f(int)' -> 'f'."""
+    # A file-local function is keyed 'file:name' (front-end) or 'file;name' (IR).
+    text = re.sub(r"^[^\s:;]+[:;](?!:)", "", readable).replace("(anonymous namespace)", "{anonymous}")
+    while True:
+        shorter = re.sub(r"<[^<>]*>", "", text)
+        if shorter == text:
+            break
+        text = shorter
+    head = text.split("(", 1)[0].strip()
+    return head.split()[-1] if head else readable
+
+
+def is_library(readable: str) -> bool:
+    """Whether a demangled function belongs to the standard library or Boost."""
+    return qualified_name(readable).startswith(LIBRARY_SCOPES)
 
 
 def overlap(runner: Runner, profdata: Path, old: Path, new: Path) -> float:

@@ -6,7 +6,10 @@ The input is schema 1 (scripts/tests/data/bench-sample.json is a full one):
 per-variant figures are null where a variant was not measured; a whole section
 ("wrk", "counts", "profile", "arm64") is a dict {"skipped": reason} when it
 was not run, and the report says so in one line instead of drawing it.
-profile.top_functions[].share is a fraction of profile.total_count (0..1).
+profile.top_functions[] are the project's own hottest functions (not std::
+or boost::); their share, and profile.library_share (the standard library's
+and Boost's part, absent in older results), are fractions of
+profile.total_count (0..1).
 
 A difference to the baseline is flagged "within noise" when the spread
 (max - min over rounds) of the variant or of the baseline is larger than the
@@ -383,7 +386,7 @@ def chart_hot_functions(plt, profile: dict):
     ax.grid(axis="x")
     ax.grid(axis="y", visible=False)
     ax.set_xlabel("share of the profile's total count (%)")
-    ax.set_title(f"Hottest {len(top)} functions in the profile")
+    ax.set_title(f"The project's {len(top)} hottest functions in the profile")
     ax.margins(x=0.15)
     return fig
 
@@ -648,10 +651,16 @@ def part_profile(results: dict, charts: Charts) -> Part:
             f"{profile['functions']:,} functions, total count {profile['total_count']:,}.</p>")
     lines = [f"### Profile\n\n`{profile.get('path') or '—'}`: {profile['functions']:,} functions, "
              f"{profile['functions_with_counts']:,} with counts"]
+    library = profile.get("library_share")
+    if library is not None:
+        said = (f"The standard library and Boost hold {library * 100:.1f}% of the profile's total count; "
+                "the project's own hottest functions follow.")
+        html += f"<p>{escape(said)}</p>"
+        lines.append(f"\n{said}")
     top = profile.get("top_functions") or []
     if top:
         html += charts.img("hot-functions", chart_hot_functions(charts.plt, profile),
-                           "hottest functions by share of the profile's total count")
+                           "the project's hottest functions by share of the profile's total count")
         rows = [[escape(f"{f['share'] * 100:.2f}%"), escape(f"{f['count']:,}"),
                  f"<code>{escape(f['name'])}</code>"] for f in top[:TOP_FUNCTIONS]]
         html += "<details><summary>Full names</summary>" + html_table(

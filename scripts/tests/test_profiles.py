@@ -87,3 +87,28 @@ def test_manifest_records_hash_and_counts(raw_profiles, tmp_path):
     on_disk = json.loads((tmp_path / "m.json").read_text())
     assert on_disk == manifest
     assert on_disk["profile_sha256"] == merged.sha256 and on_disk["functions"] == 2
+
+
+@pytest.mark.parametrize("readable, qualified, library", [
+    ("pgokit::Order::to_json[abi:cxx11]() const", "pgokit::Order::to_json[abi:cxx11]", False),
+    ("char const* boost::json::basic_parser<boost::json::detail::handler>::parse_object<true, false>"
+     "(char const*, std::integral_constant<bool, true>)", "boost::json::basic_parser::parse_object", True),
+    ("Text.cpp:pgokit::(anonymous namespace)::decimal_backwards(char*, unsigned long)",
+     "pgokit::{anonymous}::decimal_backwards", False),
+    ("OrderStore.cpp:std::__glibcxx_rwlock_unlock(pthread_rwlock_t*)", "std::__glibcxx_rwlock_unlock", True),
+    ("OrderStore.cpp:__gthread_active_p()", "__gthread_active_p", True),
+    ("std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char>>::_M_data() const",
+     "std::__cxx11::basic_string::_M_data", True),
+    ("pgokit::Api::handle(pgokit::Request, std::function<void (pgokit::Response)>)::$_0::operator()() const",
+     "pgokit::Api::handle", False),
+    ("main", "main", False),
+])
+def test_library_functions_are_told_from_the_projects_own(readable, qualified, library):
+    """The report lists the project's hottest functions apart from std:: and boost:: ones."""
+    assert profiles.qualified_name(readable) == qualified
+    assert profiles.is_library(readable) is library
+
+
+def test_demangle_keeps_order_and_drops_the_file_of_ir_names():
+    names = ["_ZN6pgokit5Order7to_jsonEv", "Order.cpp;_ZN6pgokit5Order7to_jsonEv", "main"]
+    assert profiles.demangle(LLVM.parent, names) == ["pgokit::Order::to_json()"] * 2 + ["main"]

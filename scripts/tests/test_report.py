@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -76,10 +77,10 @@ def test_names_are_escaped_in_html_and_markdown(sample, tmp_path):
     assert "<script>" not in html and "<LTO>" not in html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; std::vector&lt;int&gt;::at" in html
     assert "PGO &amp; &lt;LTO&gt;" in html
-    assert "write_string&lt;true&gt;(boost::json::detail::stream&amp;)" in html
+    assert "OrderStore::list(std::optional&lt;pgokit::OrderStatus&gt;, unsigned long" in html
     assert "<script>" not in markdown and "<LTO>" not in markdown
     assert "PGO &amp; &lt;LTO&gt;" in markdown
-    assert r"write\_string&lt;true&gt;(boost::json::detail::stream&amp;)" in markdown
+    assert "OrderStore::list(std::optional&lt;pgokit::OrderStatus&gt;, unsigned long" in markdown
 
 
 def test_difference_smaller_than_the_spread_is_flagged_within_noise(sample, tmp_path):
@@ -260,3 +261,11 @@ def test_screenshot_needs_chromium(tmp_path, monkeypatch):
     monkeypatch.setattr(report.shutil, "which", lambda name: None)
     with pytest.raises(ToolNotFound, match="chromium not found"):
         report.screenshot(tmp_path / "report.html", tmp_path / "report.png")
+
+
+def test_profile_part_says_how_much_is_library_code(sample, tmp_path):
+    files = report.render(sample, tmp_path / "r")
+    said = "The standard library and Boost hold 85.0% of the profile's total count"
+    assert escape(said) in files["report.html"].read_text() and said in files["report.md"].read_text()
+    del sample["profile"]["library_share"]  # results from before the split still render
+    assert "Boost hold" not in report.render(sample, tmp_path / "old")["report.md"].read_text()

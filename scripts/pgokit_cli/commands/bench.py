@@ -12,7 +12,6 @@ import json
 import os
 import platform
 import shlex
-import subprocess
 import sys
 from pathlib import Path
 
@@ -80,28 +79,25 @@ def sizes(ctx: Context, binary: Path) -> dict:
     return {"text": text, "hot_text": hot or None}
 
 
-def demangle(ctx: Context, names: list[str]) -> list[str]:
-    """Readable names; a profile key is 'file;name' for internal functions."""
-    bare = [n.split(";", 1)[-1] for n in names]
-    proc = subprocess.run([str(ctx.llvm_root / "bin" / "llvm-cxxfilt")], input="\n".join(bare) + "\n",
-                          capture_output=True, text=True, check=False)
-    readable = proc.stdout.splitlines()
-    return readable if proc.returncode == 0 and len(readable) == len(names) else bare
-
-
 def profile_section(ctx: Context, pipeline: Pipeline, diagnostics: dict | None, top: int = 12) -> dict:
     tool = ctx.llvm_root / "bin" / "llvm-profdata"
     weights = profiles.function_weights(ctx.runner, tool, pipeline.profdata)
     total = sum(weights.values())
-    hottest = sorted(weights.items(), key=lambda kv: kv[1], reverse=True)[:top]
-    names = demangle(ctx, [name for name, _ in hottest])
+    counted = [(name, count) for name, count in weights.items() if count > 0]
+    readable = dict(zip((name for name, _ in counted), profiles.demangle(ctx.llvm_root, [n for n, _ in counted])))
+    # Profiled system headers put std::string accessors at the top of any list;
+    # the project's own functions are the ones a reader can act on.
+    library = sum(count for name, count in counted if profiles.is_library(readable[name]))
+    own = sorted(((readable[name], count) for name, count in counted if not profiles.is_library(readable[name])),
+                 key=lambda kv: kv[1], reverse=True)[:top]
     return {
         "path": str(pipeline.text_profile.relative_to(ctx.repo_root)),
         "total_count": total,
         "functions": len(weights),
-        "functions_with_counts": sum(1 for w in weights.values() if w > 0),
-        "top_functions": [{"name": readable, "count": count, "share": count / total if total else 0.0}
-                          for readable, (_, count) in zip(names, hottest)],
+        "functions_with_counts": len(counted),
+        "library_share": library / total if total else 0.0,
+        "top_functions": [{"name": name, "count": count, "share": count / total if total else 0.0}
+                          for name, count in own],
         "stale_functions": (diagnostics or {}).get("stale_functions"),
         "unprofiled_functions": (diagnostics or {}).get("functions_without_data"),
     }

@@ -13,14 +13,6 @@ from pgokit_cli.pipeline import INSTRUMENTATIONS, Options, Pipeline
 from pgokit_cli.toolchain import llvm_tool
 
 
-def demangle(ctx: Context, names: list[str]) -> list[str]:
-    if not names:
-        return []
-    tool = llvm_tool(ctx.llvm_root, "llvm-cxxfilt")
-    out = ctx.runner.run([tool, *names]).stdout.splitlines()
-    return out if len(out) == len(names) else names
-
-
 @click.group("profile")
 def group() -> None:
     """Inspect merged profiles (.profdata or .proftext)."""
@@ -40,7 +32,7 @@ def show(ctx: Context, profile: Path, top: int, as_json: bool) -> None:
     weights = profiles.function_weights(ctx.runner, tool, profile)
     total = sum(weights.values()) or 1
     hottest = sorted(weights.items(), key=lambda kv: kv[1], reverse=True)[:top]
-    names = demangle(ctx, [n for n, _ in hottest])
+    names = profiles.demangle(ctx.llvm_root, [n for n, _ in hottest])
     rows = [{"function": d, "mangled": n, "weight": w, "percent": round(w * 100 / total, 2)}
             for d, (n, w) in zip(names, hottest)]
     if as_json:
@@ -68,7 +60,7 @@ def diff(ctx: Context, old: Path, new: Path, top: int, as_json: bool) -> None:
     similarity = profiles.overlap(ctx.runner, tool, old, new)
     changes = profiles.share_changes(profiles.function_weights(ctx.runner, tool, old),
                                      profiles.function_weights(ctx.runner, tool, new), top)
-    for row, name in zip(changes, demangle(ctx, [r["function"] for r in changes])):
+    for row, name in zip(changes, profiles.demangle(ctx.llvm_root, [r["function"] for r in changes])):
         row["demangled"] = name
     if as_json:
         click.echo(json.dumps({"overlap_percent": similarity, "changes": changes}, indent=2))
@@ -137,7 +129,8 @@ def check(ctx: Context, arch, max_stale, profile, binary, instrumentation, cspgo
     result = staleness.measure(ctx.runner, ctx.llvm_root, binary, profile, arch, pipeline.instrumentation)
     figures = result.figures(top)
     split = [staleness.split_name(r["name"]) for r in figures["offenders"]]
-    for row, (file, _), shown in zip(figures["offenders"], split, demangle(ctx, [symbol for _, symbol in split])):
+    shown_names = profiles.demangle(ctx.llvm_root, [symbol for _, symbol in split])
+    for row, (file, _), shown in zip(figures["offenders"], split, shown_names):
         row["file"], row["function"] = file, shown
     passed = result.passes(max_stale)
     if as_json:
