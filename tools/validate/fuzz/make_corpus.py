@@ -254,7 +254,28 @@ def profile_files(llvm_profdata: Path) -> dict:
     # the fuzzer crashed it through such a header.
     version = struct.unpack_from("<Q", data, 8)[0]
     files["profile-memprof.profdata"] = bytes(patch(data, 8, "<Q", version | (1 << 62)))
+    # A record's counter count and bitmap byte count, so large that LLVM 19's
+    # bounds check (D + count * 8 > End) wraps: the reader reserves, throws,
+    # and leaks what its frames held. The fuzzer found it.
+    record = first_record_data(data)
+    counters = struct.unpack_from("<Q", data, record + 8)[0]
+    files["profile-huge-record-counters.profdata"] = bytes(patch(data, record + 8, "<Q", 1 << 61))
+    files["profile-huge-bitmap.profdata"] = bytes(patch(data, record + 16 + 8 * counters, "<Q", 1 << 61))
     return files
+
+
+def first_record_data(data: bytearray) -> int:
+    """Where the first record's data starts in an indexed profile of version 12
+    without a context-sensitive summary: after the header, the summary, the first
+    bucket's item count, the item's hash, key length and data length, and the key."""
+    version = struct.unpack_from("<Q", data, 8)[0] & 0xffffffff
+    assert version == 12, f"an indexed profile of version {version}: update first_record_data"
+    at = 9 * 8  # the header's nine 64-bit words
+    fields, entries = struct.unpack_from("<QQ", data, at)
+    at += 16 + 8 * fields + 24 * entries
+    at += 2
+    _, key_length, _ = struct.unpack_from("<QQQ", data, at)
+    return at + 24 + key_length
 
 
 def manifest_files() -> dict:

@@ -20,6 +20,71 @@ llvm::Error truncated(const llvm::Twine& what) {
   return llvm::createStringError("truncated: " + what);
 }
 
+// The records in one hash table entry's data, walked as LLVM 19's
+// InstrProfLookupTrait::ReadData does: a hash, a counter count and the
+// counters, a bitmap byte count and the bytes (version 11 on, 64 bits each),
+// then value profile data (version 3 on) that starts with its own 32-bit
+// size. ReadData checks a declared count as `D + count * 8 > End`, which wraps
+// for a huge count; the vector it then reserves throws, and the frames LLVM
+// built without exceptions leak what they hold. So every count must fit the
+// data that is left. Anything else malformed stays LLVM's to report.
+llvm::Error checkRecords(const unsigned char* data, std::uint64_t length, std::uint64_t version,
+                         std::uint64_t entry) {
+  namespace endian = llvm::support::endian;
+  using llvm::IndexedInstrProf::ProfVersion;
+  std::uint64_t at = 0;
+  auto left = [&] { return length - at; };
+  auto count = [&]() -> std::optional<std::uint64_t> {
+    if (left() < sizeof(std::uint64_t)) {
+      return std::nullopt;
+    }
+    const std::uint64_t value = endian::read64le(data + at);
+    at += sizeof(std::uint64_t);
+    return value;
+  };
+  auto tooMany = [&](std::uint64_t declared, const char* what) {
+    return truncated("hash table entry " + llvm::Twine(entry) + " declares " + llvm::Twine(declared) + " " +
+                     what + ", but only " + llvm::Twine(left()) + " bytes of its data follow");
+  };
+  while (left() > sizeof(std::uint64_t)) {
+    at += sizeof(std::uint64_t);  // the function's hash
+    if (version != ProfVersion::Version1) {
+      const auto counters = count();
+      if (!counters) {
+        break;
+      }
+      if (*counters > left() / sizeof(std::uint64_t)) {
+        return tooMany(*counters, "counters");
+      }
+      at += *counters * sizeof(std::uint64_t);
+    } else {
+      at = length;  // version 1: the counters fill the entry
+    }
+    if (version > ProfVersion::Version10) {
+      const auto bytes = count();
+      if (!bytes) {
+        break;
+      }
+      if (*bytes > left() / sizeof(std::uint64_t)) {
+        return tooMany(*bytes, "bitmap bytes");
+      }
+      at += *bytes * sizeof(std::uint64_t);
+    }
+    if (version > ProfVersion::Version2) {
+      // ValueProfData: a 32-bit total size (header included), which LLVM checks itself.
+      if (left() < 2 * sizeof(std::uint32_t)) {
+        break;
+      }
+      const std::uint32_t total = endian::read32le(data + at);
+      if (total < 2 * sizeof(std::uint32_t) || total > left()) {
+        break;
+      }
+      at += total;
+    }
+  }
+  return llvm::Error::success();
+}
+
 }  // namespace
 
 llvm::Error checkTextProfileSizes(const llvm::MemoryBuffer& buffer) {
@@ -212,6 +277,9 @@ llvm::Error checkIndexedProfileBounds(const llvm::MemoryBuffer& buffer) {
     item += 3 * sizeof(std::uint64_t);
     if (!fits(item, keyLength, table) || !fits(item + keyLength, dataLength, table)) {
       return truncated("hash table entry " + llvm::Twine(i) + " runs past the table's end");
+    }
+    if (llvm::Error err = checkRecords(start + item + keyLength, dataLength, version, i)) {
+      return err;
     }
     item += keyLength + dataLength;
     --itemsLeftInBucket;

@@ -10,7 +10,9 @@ namespace pgokit::validate {
 // declares before it reads them (one corrupt count, terabytes), and the
 // indexed reader copies its summary and walks its hash table without
 // checking them against the file's end (a truncated .profdata is read past
-// its end). These guards check exactly those numbers against the file,
+// its end), and trusts each record's counter and bitmap counts (a huge one
+// wraps its bounds check; the reservation that follows throws through frames
+// built without exceptions, which leak). These guards check exactly those numbers against the file,
 // before LLVM reads it; they read nothing else, so every other defect is
 // still LLVM's to report. The fuzzer (fuzz/) is what found them.
 
