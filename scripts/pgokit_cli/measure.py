@@ -57,15 +57,21 @@ def _toggle(pid: int, on: bool) -> None:
                           f"in {pid}: {(proc.stdout + proc.stderr).strip()[-500:]}")
 
 
+def l1i_option(size: int | None) -> list[str]:
+    """Valgrind's option for a simulated L1i of size bytes (8-way, 64-byte
+    lines); none for the host's cache, which valgrind reads itself."""
+    return [] if size is None else [f"--I1={size},8,64"]
+
+
 def per_request(server_argv: list[str], scenario: Path, work: Path, console: Console,
-                warmup: int = 300, requests: int = 2000) -> PerRequest:
+                warmup: int = 300, requests: int = 2000, l1i: int | None = None) -> PerRequest:
     """Instructions, I1 misses and branch mispredictions per replayed request."""
     if not shutil.which("valgrind"):
         raise ToolNotFound("valgrind", "valgrind")
     replayed = replay.generate(scenario, warmup + requests)
     work.mkdir(parents=True, exist_ok=True)
     out_file, log = work / "callgrind.out", work / "callgrind.log"
-    argv = ["valgrind", *CALLGRIND, f"--callgrind-out-file={out_file}", *server_argv]
+    argv = ["valgrind", *CALLGRIND, *l1i_option(l1i), f"--callgrind-out-file={out_file}", *server_argv]
     console.info(f"{work.name}: {warmup} warm-up requests, then {requests} counted")
     server = training.start_server(argv, {}, log, console, ready_timeout=900)
     try:
@@ -91,12 +97,12 @@ def per_request(server_argv: list[str], scenario: Path, work: Path, console: Con
 
 
 def per_request_all(servers: dict[str, list[str]], scenario: Path, work: Path, console: Console,
-                    warmup: int, requests: int, jobs: int = 2) -> dict[str, PerRequest]:
+                    warmup: int, requests: int, jobs: int = 2, l1i: int | None = None) -> dict[str, PerRequest]:
     """per_request for every named server command, `jobs` at a time: the counts
     do not depend on what else runs, so the cores can all be busy."""
     folders = {name: work / re.sub(r"[^A-Za-z0-9.-]+", "_", name) for name in servers}
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {name: pool.submit(per_request, argv, scenario, folders[name], console, warmup, requests)
+        futures = {name: pool.submit(per_request, argv, scenario, folders[name], console, warmup, requests, l1i)
                    for name, argv in servers.items()}
         return {name: future.result() for name, future in futures.items()}
 

@@ -628,6 +628,13 @@ def part_wrk(results: dict, charts: Charts) -> Part:
     return Part(html, "")
 
 
+def l1i_note(counts: dict) -> str:
+    """The simulated L1i, when it is not the host's."""
+    size = counts.get("l1i_bytes")
+    return f" The L1 instruction cache simulated is {size // 1024} KiB (--l1i), not the host's." \
+        if isinstance(size, int) else ""
+
+
 def part_counts(results: dict, charts: Charts) -> Part:
     counts, reason = section(results, "counts")
     if not counts:
@@ -637,7 +644,7 @@ def part_counts(results: dict, charts: Charts) -> Part:
         return omitted("Per-request counts (valgrind)", "no variant has counts")
     html = ("<h2>Per-request counts</h2><p>Instructions and simulated I1 misses (callgrind, counted only around the replay) per "
             f"request, over {fmt_number(counts.get('requests'))} replayed requests. Deterministic: "
-            "no rounds, no noise.</p>")
+            f"no rounds, no noise.{l1i_note(counts)}</p>")
     html += charts.img("counts", chart_counts(charts.plt, variants, baseline),
                        "instructions and I1 misses per request by variant")
     return Part(html, "")

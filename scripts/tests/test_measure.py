@@ -76,3 +76,21 @@ def test_unfinished_valgrind_output_is_an_error(tmp_path):
     out.write_text("events: Ir\n")
     with pytest.raises(PgokitError, match="no event totals"):
         measure.parse_totals(out)
+
+
+def test_l1i_option_simulates_the_asked_cache_or_the_hosts():
+    assert measure.l1i_option(None) == []
+    assert measure.l1i_option(65536) == ["--I1=65536,8,64"]
+
+
+def test_i1_target_is_judged_at_the_hosts_cache_only():
+    """A bigger simulated L1i can turn any layout into a 5x win: that is no verdict."""
+    from pgokit_cli.commands.bench import BASELINE, BEST, targets
+
+    def counts(instructions, i1_misses):
+        return {"counts": {"instructions": instructions, "i1_misses": i1_misses}}
+
+    by_name = {BASELINE: counts(39_462, 19.4), BEST: counts(35_269, 3.1)}
+    host, bigger = targets(by_name)[-1], targets(by_name, l1i=131072)[-1]
+    assert host["met"] and host["value"] == pytest.approx(6.258, abs=1e-3)
+    assert not bigger["met"] and "128 KiB L1i (--l1i)" in bigger["why"]
