@@ -34,41 +34,40 @@ llvm::Error checkRecords(const unsigned char* data, std::uint64_t length, std::u
   using llvm::IndexedInstrProf::ProfVersion;
   std::uint64_t at = 0;
   auto left = [&] { return length - at; };
-  auto count = [&]() -> std::optional<std::uint64_t> {
+  // A count of 64-bit words, then the words: true when they fit, false when
+  // the data ends before the count (LLVM stops there too), an error when the
+  // count is more than the data left.
+  auto words = [&](const char* what) -> llvm::Expected<bool> {
     if (left() < sizeof(std::uint64_t)) {
-      return std::nullopt;
+      return false;
     }
-    const std::uint64_t value = endian::read64le(data + at);
+    const std::uint64_t declared = endian::read64le(data + at);
     at += sizeof(std::uint64_t);
-    return value;
-  };
-  auto tooMany = [&](std::uint64_t declared, const char* what) {
-    return truncated("hash table entry " + llvm::Twine(entry) + " declares " + llvm::Twine(declared) + " " +
-                     what + ", but only " + llvm::Twine(left()) + " bytes of its data follow");
+    if (declared > left() / sizeof(std::uint64_t)) {
+      return truncated("hash table entry " + llvm::Twine(entry) + " declares " + llvm::Twine(declared) +
+                       " " + what + ", but only " + llvm::Twine(left()) + " bytes of its data follow");
+    }
+    at += declared * sizeof(std::uint64_t);
+    return true;
   };
   while (left() > sizeof(std::uint64_t)) {
     at += sizeof(std::uint64_t);  // the function's hash
-    if (version != ProfVersion::Version1) {
-      const auto counters = count();
-      if (!counters) {
-        break;
-      }
-      if (*counters > left() / sizeof(std::uint64_t)) {
-        return tooMany(*counters, "counters");
-      }
-      at += *counters * sizeof(std::uint64_t);
-    } else {
-      at = length;  // version 1: the counters fill the entry
+    // Version 1 has no counter count: the counters fill the entry.
+    auto counters = version == ProfVersion::Version1 ? llvm::Expected<bool>(false) : words("counters");
+    if (!counters) {
+      return counters.takeError();
+    }
+    if (!*counters) {
+      break;
     }
     if (version > ProfVersion::Version10) {
-      const auto bytes = count();
-      if (!bytes) {
+      auto bitmap = words("bitmap bytes");
+      if (!bitmap) {
+        return bitmap.takeError();
+      }
+      if (!*bitmap) {
         break;
       }
-      if (*bytes > left() / sizeof(std::uint64_t)) {
-        return tooMany(*bytes, "bitmap bytes");
-      }
-      at += *bytes * sizeof(std::uint64_t);
     }
     if (version > ProfVersion::Version2) {
       // ValueProfData: a 32-bit total size (header included), which LLVM checks itself.
