@@ -13,7 +13,7 @@ profile.total_count (0..1).
 
 A difference to the baseline is flagged "within noise" when the spread
 (max - min over rounds) of the variant or of the baseline is larger than the
-difference of their medians. Valgrind counts are deterministic: no flag.
+difference of their medians. Valgrind counts repeat to within about 0.2%: no flag.
 
 matplotlib is imported only when a report is rendered, so `pgokit --help`
 does not pay for it."""
@@ -643,8 +643,8 @@ def part_counts(results: dict, charts: Charts) -> Part:
     if not any(v.get("counts") for v in variants):
         return omitted("Per-request counts (valgrind)", "no variant has counts")
     html = ("<h2>Per-request counts</h2><p>Instructions and simulated I1 misses (callgrind, counted only around the replay) per "
-            f"request, over {fmt_number(counts.get('requests'))} replayed requests. Deterministic: "
-            f"no rounds, no noise.{l1i_note(counts)}</p>")
+            f"request, over {fmt_number(counts.get('requests'))} replayed requests. They repeat to within "
+            f"about 0.2% from run to run, so one run is enough.{l1i_note(counts)}</p>")
     html += charts.img("counts", chart_counts(charts.plt, variants, baseline),
                        "instructions and I1 misses per request by variant")
     return Part(html, "")
