@@ -151,7 +151,11 @@ function(_pgokit_stage_options out_compile out_link)
       # BOLT rewrites the linked binary and needs its relocations.
       -Wl,--emit-relocs
       # Keep .text.hot/.text.unlikely apart: visible proof the profile was used.
-      -Wl,-z,keep-text-section-prefix)
+      -Wl,-z,keep-text-section-prefix
+      # Bind every symbol at load time: BOLT's -plt=hot calls hot library
+      # functions through their GOT slots, which must then hold the final
+      # address (and the GOT can become read-only: full RELRO).
+      -Wl,-z,now)
   endif()
   set(${out_compile} "${compile_opts}" PARENT_SCOPE)
   set(${out_link} "${link_opts}" PARENT_SCOPE)

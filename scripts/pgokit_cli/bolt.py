@@ -187,6 +187,10 @@ def optimize_flags(arch: str) -> list[str]:
         "-icf",
         # Remove double jumps and other local inefficiencies the new layout exposes.
         "-peepholes=all",
+        # Call hot library functions (malloc, memcpy, send...) through their GOT
+        # slot instead of a PLT stub: one jump and one cache line fewer per call.
+        # The optimized stage links with -z now, so the slot is final at load.
+        "-plt=hot",
         # Report executed-instruction and taken-branch estimates before/after.
         "-dyno-stats",
         # Put the new text segment under a GNU_STACK-compatible header so strip/objcopy keep working.
