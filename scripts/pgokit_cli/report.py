@@ -644,7 +644,9 @@ def part_counts(results: dict, charts: Charts) -> Part:
         return omitted("Per-request counts (valgrind)", "no variant has counts")
     html = ("<h2>Per-request counts</h2><p>Instructions and simulated I1 misses (callgrind, counted only around the replay) per "
             f"request, over {fmt_number(counts.get('requests'))} replayed requests. They repeat to within "
-            f"about 0.2% from run to run, so one run is enough.{l1i_note(counts)}</p>")
+            f"about 0.2% from run to run, so one run is enough.{l1i_note(counts)} Branch mispredictions "
+            "(summary table) come from valgrind's model of a 2004-era predictor, whose tables inlining and "
+            "layout alias differently: read them as a model's figure, not hardware's.</p>")
     html += charts.img("counts", chart_counts(charts.plt, variants, baseline),
                        "instructions and I1 misses per request by variant")
     return Part(html, "")
