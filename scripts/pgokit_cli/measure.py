@@ -5,7 +5,13 @@ Per request: the server runs under callgrind with instrumentation off; a
 warm-up replay goes first (lazy symbol binding, first-touch paths), then
 instrumentation is switched on (callgrind_control) for exactly the measured
 replay and off again, so start-up, seeding and shutdown (freeing the store,
-malloc consolidation) never enter the count."""
+malloc consolidation) never enter the count.
+
+Callgrind also keeps the count of every instruction (--dump-instr=yes), from
+which the code footprint follows: the 64-byte lines the replay ran at all, and
+the hot ones, which ran on average at least once per request. The hot
+footprint against the L1i size is what decides the I1 misses, whatever the
+cache simulation's details."""
 
 import re
 import shutil
@@ -20,7 +26,8 @@ from pgokit_cli.errors import PgokitError, ToolNotFound
 
 # Explicit: cache and branch simulation are what these runs are for.
 CACHEGRIND = ["--tool=cachegrind", "--cache-sim=yes", "--branch-sim=yes"]
-CALLGRIND = ["--tool=callgrind", "--cache-sim=yes", "--branch-sim=yes", "--instr-atstart=no"]
+CALLGRIND = ["--tool=callgrind", "--cache-sim=yes", "--branch-sim=yes", "--instr-atstart=no", "--dump-instr=yes"]
+CACHE_LINE = 64
 
 
 @dataclass
@@ -29,6 +36,9 @@ class PerRequest:
     i1_misses: float
     branch_mispredicts: float
     requests: int
+    code_kib: float | None = None  # 64-byte code lines the measured requests ran
+    hot_code_kib: float | None = None  # of those, the lines run on average once per request or more
+    l1i_bytes: int | None = None  # the L1i valgrind simulated
 
     def to_json(self) -> dict:
         return {k: round(v, 2) if isinstance(v, float) else v for k, v in asdict(self).items()}
@@ -44,6 +54,88 @@ def parse_totals(out_file: Path) -> dict[str, int]:
     if not events or not totals:
         raise PgokitError(f"{out_file} has no event totals (did valgrind finish?)")
     return dict(zip(events.group(1).split(), (int(n) for n in totals.group(1).split())))
+
+
+@dataclass(frozen=True)
+class Footprint:
+    code_kib: float
+    hot_code_kib: float
+
+
+def simulated_l1i(out_file: Path) -> int | None:
+    """The L1i size valgrind simulated, from its 'desc: I1 cache: N B, ...' line."""
+    with out_file.open() as text:
+        for line in text:
+            match = re.match(r"desc: I1 cache:\s*(\d+) B", line)
+            if match:
+                return int(match.group(1))
+            if line.startswith("events:"):
+                return None
+    return None
+
+
+def _name_id(line: str) -> tuple[str, str | None]:
+    """'ob=(3) /lib/libc.so.6' -> ('3', '/lib/libc.so.6'); 'ob=(3)' -> ('3', None).
+    Callgrind names an object in full once and by its number afterwards."""
+    match = re.match(r"c?ob=\((\d+)\)(?: (.*))?", line)
+    if not match:
+        raise PgokitError(f"unreadable object line in callgrind output: {line[:80]!r}")
+    return match.group(1), match.group(2)
+
+
+def code_footprint(out_file: Path, requests: int) -> Footprint:
+    """Code footprint of a callgrind run made with --dump-instr=yes.
+
+    A line's executions are those of its most-run instruction. Cost lines
+    after 'calls=' carry the callee's inclusive cost at the call site and are
+    skipped; instruction addresses are absolute ('0x..'), relative ('+n'/'-n')
+    or the same as before ('*')."""
+    lines: dict[tuple[str, int], int] = {}
+    objects: dict[str, str] = {}
+    obj, address, after_call = "", 0, False
+    positions, ir_column = None, None
+    with out_file.open() as text:
+        for line in text:
+            head = line[:1]
+            if head and head in "0123456789+-*" and ir_column is not None:
+                fields = line.split()
+                where = fields[0]
+                if where[0] in "+-":
+                    address += int(where, 0)
+                elif where != "*":
+                    address = int(where, 0)
+                if after_call:
+                    after_call = False
+                elif len(fields) > ir_column:
+                    key = (obj, address // CACHE_LINE)
+                    runs = int(fields[ir_column])
+                    if runs > lines.get(key, 0):
+                        lines[key] = runs
+            elif line.startswith("ob="):
+                number, name = _name_id(line.strip())
+                obj = objects.setdefault(number, name or number)
+            elif line.startswith("cob="):
+                number, name = _name_id(line.strip())
+                if name:
+                    objects.setdefault(number, name)
+            elif line.startswith("calls="):
+                after_call = True
+            elif line.startswith("positions:"):
+                positions = line.split()[1:]
+                if positions[:1] != ["instr"]:
+                    raise PgokitError(f"{out_file} has no instruction addresses",
+                                      hint="callgrind must run with --dump-instr=yes")
+            elif line.startswith("events:"):
+                events = line.split()[1:]
+                if positions is None or "Ir" not in events:
+                    raise PgokitError(f"{out_file} does not count instructions per address")
+                # A cost line is its positions, then the events in this order.
+                ir_column = len(positions) + events.index("Ir")
+    if ir_column is None:
+        raise PgokitError(f"{out_file} has no 'events:' line (did valgrind finish?)")
+    kib = CACHE_LINE / 1024
+    return Footprint(code_kib=len(lines) * kib,
+                     hot_code_kib=sum(1 for runs in lines.values() if runs >= requests) * kib)
 
 
 def _toggle(pid: int, on: bool) -> None:
@@ -88,11 +180,15 @@ def per_request(server_argv: list[str], scenario: Path, work: Path, console: Con
     if any(s >= 500 and s != 503 for s in statuses):
         raise PgokitError(f"the replay got server errors: {statuses}", hint=f"server log: {log}")
     totals = parse_totals(out_file)
+    footprint = code_footprint(out_file, requests)
     return PerRequest(
         instructions=totals["Ir"] / requests,
         i1_misses=totals["I1mr"] / requests,
         branch_mispredicts=(totals.get("Bcm", 0) + totals.get("Bim", 0)) / requests,
         requests=requests,
+        code_kib=footprint.code_kib,
+        hot_code_kib=footprint.hot_code_kib,
+        l1i_bytes=simulated_l1i(out_file),
     )
 
 

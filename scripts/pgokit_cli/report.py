@@ -78,6 +78,7 @@ LATENCY = {p: Metric(f"{p} latency", "ms", True, _latency(p), "{:,.2f}") for p i
 INSTRUCTIONS = Metric("Instructions", "per request", True, _count("instructions"))
 I1_MISSES = Metric("I1 misses", "per request", True, _count("i1_misses"), "{:,.1f}")
 BRANCH_MISSES = Metric("Branch mispredicts", "per request", True, _count("branch_mispredicts"), "{:,.1f}")
+HOT_CODE = Metric("Hot code", "KiB run every request", True, _count("hot_code_kib"), "{:,.1f}")
 
 
 @dataclass(frozen=True)
@@ -374,6 +375,30 @@ def chart_counts(plt, variants: list[dict], baseline: dict):
     return fig
 
 
+def chart_footprint(plt, variants: list[dict], l1i_bytes: int | None):
+    """Per variant, the code the measured requests ran and its hot part (run on
+    average once per request or more), against the simulated L1i."""
+    shown = [v for v in variants if (v.get("counts") or {}).get("hot_code_kib") is not None]
+    fig, ax = plt.subplots(figsize=(8.5, 0.45 * len(shown) + 1.8))
+    ys = list(range(len(shown)))
+    touched = [v["counts"]["code_kib"] for v in shown]
+    hot = [v["counts"]["hot_code_kib"] for v in shown]
+    ax.barh(ys, touched, color="#94a3b8", height=0.7, label="ran at all")
+    bars = ax.barh(ys, hot, color=ACCENT, height=0.7, label="hot: run every request on average")
+    ax.bar_label(bars, labels=[f"{h:,.1f}" for h in hot], padding=3, fontsize=8, color="white",
+                 label_type="center")
+    if l1i_bytes:
+        ax.axvline(l1i_bytes / 1024, color="#dc2626", linestyle="--", linewidth=1.2,
+                   label=f"simulated L1i ({l1i_bytes // 1024} KiB)")
+    ax.set_yticks(ys, [v["name"] for v in shown], fontsize=8)
+    ax.invert_yaxis()
+    ax.grid(axis="y", visible=False)
+    ax.set_xlabel("code in 64-byte lines (KiB)")
+    ax.set_title("Code footprint of the measured requests")
+    ax.legend(frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3)
+    return fig
+
+
 def chart_hot_functions(plt, profile: dict):
     top = profile["top_functions"][:TOP_FUNCTIONS]
     fig, ax = plt.subplots(figsize=(8.5, 0.32 * len(top) + 1.0))
@@ -552,7 +577,7 @@ def part_targets(results: dict) -> Part:
 
 def summary_metrics(results: dict) -> list[Metric]:
     """The summary's columns: those some variant has a figure for."""
-    candidates = [THROUGHPUT, CAPACITY, LATENCY["p99"], INSTRUCTIONS, I1_MISSES, BRANCH_MISSES]
+    candidates = [THROUGHPUT, CAPACITY, LATENCY["p99"], INSTRUCTIONS, I1_MISSES, HOT_CODE, BRANCH_MISSES]
     return [m for m in candidates if any(m.get(v) is not None for v in results["variants"])]
 
 
@@ -649,6 +674,15 @@ def part_counts(results: dict, charts: Charts) -> Part:
             "layout alias differently: read them as a model's figure, not hardware's.</p>")
     html += charts.img("counts", chart_counts(charts.plt, variants, baseline),
                        "instructions and I1 misses per request by variant")
+    if any((v.get("counts") or {}).get("hot_code_kib") is not None for v in variants):
+        l1i = next((v["counts"].get("l1i_bytes") for v in variants if (v.get("counts") or {}).get("l1i_bytes")), None)
+        html += ("<p>The code footprint explains the I1 misses: the 64-byte lines of code the measured "
+                 "requests ran, and the hot part of it, run on average at least once per request. When "
+                 "the hot code outgrows the L1i, every layout keeps missing; layout (PGO's hot and cold "
+                 "sections, BOLT's block and function order and splitting) shrinks the hot part by packing "
+                 "hot instructions into fewer lines.</p>")
+        html += charts.img("footprint", chart_footprint(charts.plt, variants, l1i),
+                           "code footprint per variant against the simulated L1i size")
     return Part(html, "")
 
 

@@ -78,6 +78,49 @@ def test_unfinished_valgrind_output_is_an_error(tmp_path):
         measure.parse_totals(out)
 
 
+# Two objects, a call whose inclusive cost must not count as the caller's own,
+# relative and repeated addresses, and a name given once and then by number.
+CALLGRIND_OUT = """\
+desc: I1 cache: 32768 B, 64 B, 8-way associative
+positions: instr line
+events: Ir Dr I1mr
+ob=(1) /srv/app
+fn=(1) hot
+0x1000 10 2000 5 1
++4 11 2000
++60 12 2000
+* 12 10
+calls=2000 0x9000 40
++4 13 900000
+0x1100 20 1999
+ob=(2) /lib/libc.so.6
+fn=(2) memcpy
+0x1000 0 4000
+cob=(1)
+cfn=(1)
+calls=1 0x1000 10
+0x1010 0 77
+"""
+
+
+def test_footprint_counts_lines_by_their_most_run_instruction(tmp_path):
+    out = tmp_path / "callgrind.out"
+    out.write_text(CALLGRIND_OUT)
+    footprint = measure.code_footprint(out, requests=2000)
+    # /srv/app: lines 0x1000 (hot), 0x1040 (hot: 0x1040 ran 2000 times), 0x1100 (1,999: not hot);
+    # libc: line 0x1000 (hot). The call's 900,000 is the callee's inclusive cost.
+    assert footprint.code_kib == 4 * 64 / 1024
+    assert footprint.hot_code_kib == 3 * 64 / 1024
+    assert measure.simulated_l1i(out) == 32768
+
+
+def test_footprint_needs_instruction_addresses(tmp_path):
+    out = tmp_path / "callgrind.out"
+    out.write_text("positions: line\nevents: Ir\nfl=a\n1 5\n")
+    with pytest.raises(PgokitError, match="no instruction addresses"):
+        measure.code_footprint(out, requests=1)
+
+
 def test_l1i_option_simulates_the_asked_cache_or_the_hosts():
     assert measure.l1i_option(None) == []
     assert measure.l1i_option(65536) == ["--I1=65536,8,64"]
@@ -94,3 +137,17 @@ def test_i1_target_is_judged_at_the_hosts_cache_only():
     host, bigger = targets(by_name)[-1], targets(by_name, l1i=131072)[-1]
     assert host["met"] and host["value"] == pytest.approx(6.258, abs=1e-3)
     assert not bigger["met"] and "128 KiB L1i (--l1i)" in bigger["why"]
+
+
+def test_bolt_is_also_judged_against_its_own_input():
+    from pgokit_cli.commands.bench import BASELINE, BEST, PRE_BOLT, targets
+
+    def counts(i1_misses, hot):
+        return {"counts": {"instructions": 1000, "i1_misses": i1_misses, "hot_code_kib": hot, "l1i_bytes": 32768}}
+
+    by_name = {BASELINE: counts(750, 46.4), PRE_BOLT: counts(560, 38.4), BEST: counts(440, 34.9)}
+    against_o2, against_input = targets(by_name)[-2:]
+    assert "than clang -O2" in against_o2["name"] and against_o2["value"] == pytest.approx(1.705, abs=1e-3)
+    assert "after BOLT than before it" in against_input["name"] and not against_input["met"]
+    assert against_input["value"] == pytest.approx(1.273, abs=1e-3)
+    assert against_input["why"] == "hot code 38.4 KiB before, 34.9 KiB after, against a 32 KiB L1i"

@@ -16,7 +16,7 @@ from pgokit_cli import report
 from pgokit_cli.errors import PgokitError, ToolNotFound
 
 SAMPLE = Path(__file__).resolve().parent / "data" / "bench-sample.json"
-CHARTS = ["throughput", "latency", "counts", "hot-functions", "coverage", "arm64-dyno-stats", "arm64-size"]
+CHARTS = ["throughput", "latency", "counts", "footprint", "hot-functions", "coverage", "arm64-dyno-stats", "arm64-size"]
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def test_html_is_self_contained_and_embeds_every_chart(sample, tmp_path):
     assert "<script" not in html
     assert not re.search(r"""(src|href)=(?!["']?data:)""", html), "the page refers to an outside resource"
     assert "<style>" in html and "<link" not in html
-    assert "1 of 3 targets met" in html and "missed" in html
+    assert "1 of 4 targets met" in html and "missed" in html
     assert "Intel(R) Xeon(R) CPU @ 2.20GHz" in html and "scripts/pgokit bench --scenario mixed" in html
     assert "1.33×" in html  # PGO+ThinLTO+BOLT throughput vs the baseline
 
@@ -132,7 +132,7 @@ def test_a_variant_without_figures_is_a_dash(sample, tmp_path):
     bolt.update(throughput=None, latency_ms=None, counts=None, sha256=None)
     files = report.render(sample, tmp_path / "r")
     html = files["report.html"].read_text()
-    assert html_row(html, "PGO+ThinLTO+BOLT").count("<td class=num>—</td>") == 5
+    assert html_row(html, "PGO+ThinLTO+BOLT").count("<td class=num>—</td>") == 6
     assert "the results have no &#x27;arm64&#x27; section" in html
     assert "charts/throughput.png" in files and "charts/arm64-size.png" not in files
 

@@ -26,6 +26,7 @@ from pgokit_cli.pipeline import TARGET, Options, Pipeline, server_binary
 from pgokit_cli.project import ExternalProject
 
 BASELINE = "clang -O2"
+PRE_BOLT = "PGO+ThinLTO"
 BEST = "PGO+ThinLTO+BOLT"
 # One server thread and one task worker: under valgrind the counts then do not
 # depend on scheduling, and under wrk the server owns exactly its pinned core.
@@ -52,7 +53,7 @@ def variants(ctx: Context, pipeline: Pipeline) -> dict[str, Path]:
         "GCC -O2": build_variant(ctx, pipeline, "gcc-release", "x86_64-gcc-release", {}),
         "PGO": build_variant(ctx, pipeline, "optimized-nolto", "x86_64-optimized",
                              {"PGOKIT_PROFILE": str(pipeline.profdata), "PGOKIT_LTO": "OFF"}),
-        "PGO+ThinLTO": pipeline.optimized_binary,
+        PRE_BOLT: pipeline.optimized_binary,
         BEST: pipeline.bolted,
     }
 
@@ -128,7 +129,9 @@ def arm64_section(ctx: Context, pipeline: Pipeline, summary: dict) -> dict:
 
 def targets(by_name: dict[str, dict], l1i: int | None = None) -> list[dict]:
     """The reference server's release targets, each with its verdict. The I1
-    target is judged at the host's L1i only: with --l1i it is reported, not met."""
+    targets are judged at the host's L1i only: with --l1i they are reported, not met.
+    Against clang -O2 they measure the whole pipeline; the last one, BOLT
+    against its own input, measures what BOLT adds to a PGO+ThinLTO build."""
     base, best = by_name[BASELINE], by_name[BEST]
     found = []
     if base.get("throughput") and best.get("throughput"):
@@ -150,15 +153,24 @@ def targets(by_name: dict[str, dict], l1i: int | None = None) -> list[dict]:
                       "why": f"{measure_text}; {rounds}; p99 {p99_best:.3f} ms vs {p99_base:.3f} ms"})
     if base.get("counts") and best.get("counts"):
         cut = 1 - best["counts"]["instructions"] / base["counts"]["instructions"]
-        found.append({"name": f">= {MIN_INSTRUCTION_CUT:.0%} fewer instructions per request",
+        found.append({"name": f">= {MIN_INSTRUCTION_CUT:.0%} fewer instructions per request than clang -O2",
                       "value": round(cut, 3), "met": cut >= MIN_INSTRUCTION_CUT, "why": ""})
-        misses = best["counts"]["i1_misses"]
-        factor = base["counts"]["i1_misses"] / misses if misses else float("inf")
-        found.append({"name": f">= {MIN_I1_FACTOR:g}x fewer simulated I1 misses per request",
-                      "value": round(factor, 3), "met": factor >= MIN_I1_FACTOR and l1i is None,
-                      "why": "" if l1i is None else f"simulated with a {l1i // 1024} KiB L1i (--l1i), "
-                                                    "not the host's: no verdict"})
+        found.append(i1_target("than clang -O2", base["counts"], best["counts"], l1i))
+        before = (by_name.get(PRE_BOLT) or {}).get("counts")
+        if before:
+            found.append(i1_target(f"after BOLT than before it ({PRE_BOLT})", before, best["counts"], l1i))
     return found
+
+
+def i1_target(against: str, before: dict, after: dict, l1i: int | None) -> dict:
+    misses = after["i1_misses"]
+    factor = before["i1_misses"] / misses if misses else float("inf")
+    why = "" if l1i is None else f"simulated with a {l1i // 1024} KiB L1i (--l1i), not the host's: no verdict"
+    if l1i is None and after.get("hot_code_kib") is not None:
+        why = (f"hot code {before['hot_code_kib']:,.1f} KiB before, {after['hot_code_kib']:,.1f} KiB after, "
+               f"against a {(after.get('l1i_bytes') or 0) // 1024} KiB L1i")
+    return {"name": f">= {MIN_I1_FACTOR:g}x fewer simulated I1 misses per request {against}",
+            "value": round(factor, 3), "met": factor >= MIN_I1_FACTOR and l1i is None, "why": why}
 
 
 def machine() -> dict:
@@ -176,13 +188,14 @@ def machine() -> dict:
 
 def print_table(results: dict) -> None:
     click.echo(f"{'variant':18} {'req/s':>9} {'p99 ms':>8} {'instr/req':>10} {'I1 miss/req':>12} "
-               f"{'br miss/req':>12} {'.text':>9}")
+               f"{'hot KiB':>8} {'br miss/req':>12} {'.text':>9}")
     for v in results["variants"]:
         t, c = v.get("throughput"), v.get("counts")
         rps = f"{t['median']:.0f}" if t else "-"
         p99 = f"{v['latency_ms']['p99']['median']:.2f}" if t else "-"
-        counts = (f"{c['instructions']:10.0f} {c['i1_misses']:12.1f} {c['branch_mispredicts']:12.1f}"
-                  if c else f"{'-':>10} {'-':>12} {'-':>12}")
+        hot = f"{c['hot_code_kib']:.1f}" if c and c.get("hot_code_kib") is not None else "-"
+        counts = (f"{c['instructions']:10.0f} {c['i1_misses']:12.1f} {hot:>8} {c['branch_mispredicts']:12.1f}"
+                  if c else f"{'-':>10} {'-':>12} {'-':>8} {'-':>12}")
         click.echo(f"{v['name']:18} {rps:>9} {p99:>8} {counts} {v['size']['text']:9d}")
     for t in results["targets"]:
         click.echo(f"target {'met   ' if t['met'] else 'MISSED'} {t['name']}: {t['value']}")
