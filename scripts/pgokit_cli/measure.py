@@ -60,18 +60,7 @@ def parse_totals(out_file: Path) -> dict[str, int]:
 class Footprint:
     code_kib: float
     hot_code_kib: float
-
-
-def simulated_l1i(out_file: Path) -> int | None:
-    """The L1i size valgrind simulated, from its 'desc: I1 cache: N B, ...' line."""
-    with out_file.open() as text:
-        for line in text:
-            match = re.match(r"desc: I1 cache:\s*(\d+) B", line)
-            if match:
-                return int(match.group(1))
-            if line.startswith("events:"):
-                return None
-    return None
+    l1i_bytes: int | None  # the L1i it was measured against, from 'desc: I1 cache: N B, ...'
 
 
 def _name_id(line: str) -> tuple[str, str | None]:
@@ -84,7 +73,8 @@ def _name_id(line: str) -> tuple[str, str | None]:
 
 
 def code_footprint(out_file: Path, requests: int) -> Footprint:
-    """Code footprint of a callgrind run made with --dump-instr=yes.
+    """Code footprint of a callgrind run made with --dump-instr=yes, and the
+    L1i size valgrind simulated.
 
     A line's executions are those of its most-run instruction. Cost lines
     after 'calls=' carry the callee's inclusive cost at the call site and are
@@ -93,7 +83,7 @@ def code_footprint(out_file: Path, requests: int) -> Footprint:
     lines: dict[tuple[str, int], int] = {}
     objects: dict[str, str] = {}
     obj, address, after_call = "", 0, False
-    positions, ir_column = None, None
+    positions, ir_column, l1i_bytes = None, None, None
     with out_file.open() as text:
         for line in text:
             head = line[:1]
@@ -120,6 +110,8 @@ def code_footprint(out_file: Path, requests: int) -> Footprint:
                     objects.setdefault(number, name)
             elif line.startswith("calls="):
                 after_call = True
+            elif line.startswith("desc: I1 cache:"):
+                l1i_bytes = int(line.split(":", 2)[2].split()[0])
             elif line.startswith("positions:"):
                 positions = line.split()[1:]
                 if positions[:1] != ["instr"]:
@@ -135,7 +127,8 @@ def code_footprint(out_file: Path, requests: int) -> Footprint:
         raise PgokitError(f"{out_file} has no 'events:' line (did valgrind finish?)")
     kib = CACHE_LINE / 1024
     return Footprint(code_kib=len(lines) * kib,
-                     hot_code_kib=sum(1 for runs in lines.values() if runs >= requests) * kib)
+                     hot_code_kib=sum(1 for runs in lines.values() if runs >= requests) * kib,
+                     l1i_bytes=l1i_bytes)
 
 
 def _toggle(pid: int, on: bool) -> None:
@@ -188,7 +181,7 @@ def per_request(server_argv: list[str], scenario: Path, work: Path, console: Con
         requests=requests,
         code_kib=footprint.code_kib,
         hot_code_kib=footprint.hot_code_kib,
-        l1i_bytes=simulated_l1i(out_file),
+        l1i_bytes=footprint.l1i_bytes,
     )
 
 

@@ -378,7 +378,7 @@ def chart_counts(plt, variants: list[dict], baseline: dict):
 def chart_footprint(plt, variants: list[dict], l1i_bytes: int | None):
     """Per variant, the code the measured requests ran and its hot part (run on
     average once per request or more), against the simulated L1i."""
-    shown = [v for v in variants if (v.get("counts") or {}).get("hot_code_kib") is not None]
+    shown = [v for v in variants if HOT_CODE.get(v) is not None]
     fig, ax = plt.subplots(figsize=(8.5, 0.45 * len(shown) + 1.8))
     ys = list(range(len(shown)))
     touched = [v["counts"]["code_kib"] for v in shown]
@@ -674,8 +674,8 @@ def part_counts(results: dict, charts: Charts) -> Part:
             "layout alias differently: read them as a model's figure, not hardware's.</p>")
     html += charts.img("counts", chart_counts(charts.plt, variants, baseline),
                        "instructions and I1 misses per request by variant")
-    if any((v.get("counts") or {}).get("hot_code_kib") is not None for v in variants):
-        l1i = next((v["counts"].get("l1i_bytes") for v in variants if (v.get("counts") or {}).get("l1i_bytes")), None)
+    if any(HOT_CODE.get(v) is not None for v in variants):
+        l1i = next(filter(None, (_count("l1i_bytes")(v) for v in variants)), None)
         html += ("<p>The code footprint explains the I1 misses: the 64-byte lines of code the measured "
                  "requests ran, and the hot part of it, run on average at least once per request. When "
                  "the hot code outgrows the L1i, every layout keeps missing; layout (PGO's hot and cold "

@@ -111,7 +111,7 @@ def test_footprint_counts_lines_by_their_most_run_instruction(tmp_path):
     # libc: line 0x1000 (hot). The call's 900,000 is the callee's inclusive cost.
     assert footprint.code_kib == 4 * 64 / 1024
     assert footprint.hot_code_kib == 3 * 64 / 1024
-    assert measure.simulated_l1i(out) == 32768
+    assert footprint.l1i_bytes == 32768
 
 
 def test_footprint_needs_instruction_addresses(tmp_path):

@@ -165,10 +165,14 @@ def targets(by_name: dict[str, dict], l1i: int | None = None) -> list[dict]:
 def i1_target(against: str, before: dict, after: dict, l1i: int | None) -> dict:
     misses = after["i1_misses"]
     factor = before["i1_misses"] / misses if misses else float("inf")
-    why = "" if l1i is None else f"simulated with a {l1i // 1024} KiB L1i (--l1i), not the host's: no verdict"
-    if l1i is None and after.get("hot_code_kib") is not None:
-        why = (f"hot code {before['hot_code_kib']:,.1f} KiB before, {after['hot_code_kib']:,.1f} KiB after, "
-               f"against a {(after.get('l1i_bytes') or 0) // 1024} KiB L1i")
+    if l1i is not None:
+        why = f"simulated with a {l1i // 1024} KiB L1i (--l1i), not the host's: no verdict"
+    elif after.get("hot_code_kib") is not None:
+        why = f"hot code {before['hot_code_kib']:,.1f} KiB before, {after['hot_code_kib']:,.1f} KiB after"
+        if after.get("l1i_bytes"):
+            why += f", against a {after['l1i_bytes'] // 1024} KiB L1i"
+    else:
+        why = ""
     return {"name": f">= {MIN_I1_FACTOR:g}x fewer simulated I1 misses per request {against}",
             "value": round(factor, 3), "met": factor >= MIN_I1_FACTOR and l1i is None, "why": why}
 
